@@ -1,0 +1,115 @@
+// HTTP(S) downloads into the content-addressed store data/media/<sha256>: bounded time per try,
+// retries with backoff on transient failures, a size cap, resume of partial files (Range).
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { hashOf } from '../cache/index.ts';
+
+export interface DownloadOptions {
+  storeDir: string;
+  /** No byte for this long ends the try (covers servers that never answer and slow trickles). */
+  idleTimeoutMs: number;
+  /** Upper bound on one try, whatever the server does. */
+  totalTimeoutMs: number;
+  retries: number;
+  backoffMs: number;
+  maxBytes: number;
+}
+
+export class DownloadError extends Error {
+  constructor(message: string, readonly transient: boolean) { super(message); }
+}
+
+export interface Downloaded { path: string; sha256: string; bytes: number; attempts: number; contentType: string }
+
+async function sha256File(path: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+async function sizeOf(path: string): Promise<number> {
+  try { return (await stat(path)).size; } catch { return 0; }
+}
+
+/** One try: streams the body to `part`, appending when the server honours a Range request. */
+async function tryOnce(url: string, part: string, opt: DownloadOptions): Promise<string> {
+  const have = await sizeOf(part);
+  const ctl = new AbortController();
+  let why = '';
+  const abort = (reason: string) => { why = reason; ctl.abort(); };
+  const total = setTimeout(() => abort(`no complete response within ${opt.totalTimeoutMs} ms`), opt.totalTimeoutMs);
+  let idle = setTimeout(() => abort(`no data for ${opt.idleTimeoutMs} ms`), opt.idleTimeoutMs);
+  const poke = () => { clearTimeout(idle); idle = setTimeout(() => abort(`no data for ${opt.idleTimeoutMs} ms`), opt.idleTimeoutMs); };
+  try {
+    const res = await fetch(url, {
+      signal: ctl.signal,
+      redirect: 'follow',
+      headers: { 'user-agent': 'influencer-selection/0.1', ...(have ? { range: `bytes=${have}-` } : {}) },
+    });
+    poke();
+    if (res.status >= 400) {
+      await res.body?.cancel().catch(() => {});
+      throw new DownloadError(`HTTP ${res.status} ${res.statusText}`.trim(), res.status >= 500 || res.status === 429 || res.status === 408);
+    }
+    const append = res.status === 206 && have > 0;
+    const length = Number(res.headers.get('content-length') ?? NaN);
+    if (Number.isFinite(length) && (append ? have : 0) + length > opt.maxBytes) {
+      await res.body?.cancel().catch(() => {});
+      throw new DownloadError(`body of ${length} bytes exceeds the cap of ${opt.maxBytes}`, false);
+    }
+    const out = createWriteStream(part, { flags: append ? 'a' : 'w' });
+    let written = append ? have : 0;
+    try {
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        poke();
+        written += chunk.length;
+        if (written > opt.maxBytes) throw new DownloadError(`body exceeds the cap of ${opt.maxBytes} bytes`, false);
+        if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
+      }
+    } finally {
+      await new Promise<void>((r) => out.end(r));
+    }
+    return res.headers.get('content-type') ?? '';
+  } catch (e) {
+    if (e instanceof DownloadError) throw e;
+    if (why) throw new DownloadError(`timed out: ${why}`, true);
+    const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+    const msg = cause?.code ?? cause?.message ?? (e as Error).message;
+    // fetch reports a redirect loop as "redirect count exceeded": retrying cannot help.
+    throw new DownloadError(`network error: ${msg}`, !/redirect/i.test(msg));
+  } finally {
+    clearTimeout(total);
+    clearTimeout(idle);
+  }
+}
+
+/** Downloads `url` into the store; returns the content-addressed path. Throws DownloadError. */
+export async function download(url: string, opt: DownloadOptions): Promise<Downloaded> {
+  const partDir = join(opt.storeDir, '.partial');
+  await mkdir(partDir, { recursive: true });
+  const part = join(partDir, hashOf(url));
+  let attempts = 0;
+  for (;;) {
+    attempts++;
+    try {
+      const contentType = await tryOnce(url, part, opt);
+      const sha256 = await sha256File(part);
+      const bytes = await sizeOf(part);
+      if (bytes === 0) throw new DownloadError('empty body', false);
+      const path = join(opt.storeDir, sha256);
+      await rename(part, path);
+      return { path, sha256, bytes, attempts, contentType };
+    } catch (e) {
+      const err = e instanceof DownloadError ? e : new DownloadError((e as Error).message, false);
+      if (!err.transient || attempts > opt.retries) {
+        await rm(part, { force: true });
+        throw new DownloadError(`${err.message} (after ${attempts} attempt${attempts > 1 ? 's' : ''})`, err.transient);
+      }
+      await new Promise((r) => setTimeout(r, opt.backoffMs * 2 ** (attempts - 1)));
+    }
+  }
+}
+
+export { sha256File };
