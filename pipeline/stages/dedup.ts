@@ -1,5 +1,6 @@
 // Stage dedup: which postings are the same video → tables rows (with video_id), videos, duplicate_groups.
 // Usage: npx tsx pipeline/stages/dedup.ts   (reads params: dedup)
+import { mkdir } from 'node:fs/promises';
 import { JsonCache } from '../lib/cache/index.ts';
 import { groupVideos, type MediaItem } from '../lib/dedup/index.ts';
 import { buildTables, type IngestRow, type MediaRow } from '../lib/dedup/tables.ts';
@@ -13,7 +14,9 @@ const ingestRows = await readTable<IngestRow>(parquetPath(ingestRowsSchema.name)
 const media = (await readTable<MediaRow & { first_row: number }>(parquetPath(mediaSchema.name))).filter((m) => m.playable);
 
 const fpOptions = { fps: p.fps, maxFrames: Math.ceil(p.fps * p.max_seconds) };
-const cache = new JsonCache<Fingerprint>('data/cache/dedup/fingerprints', fpOptions);
+const CACHE = 'data/cache/dedup';
+await mkdir(CACHE, { recursive: true }); // a DVC out, even when empty
+const cache = new JsonCache<Fingerprint>(`${CACHE}/fingerprints`, fpOptions);
 const bar = progress('dedup: fingerprints', media.length);
 let computed = 0;
 let failed = 0;

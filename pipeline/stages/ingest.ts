@@ -1,5 +1,6 @@
 // Stage ingest: the sheet and the media → tables ingest_rows, media.
 // Usage: npx tsx pipeline/stages/ingest.ts   (reads params: input)
+import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { JsonCache } from '../lib/cache/index.ts';
 import { ingest } from '../lib/ledger/ingest.ts';
@@ -11,6 +12,8 @@ import { writeTable } from '../lib/warehouse/index.ts';
 
 const { input } = loadParams(['input']);
 const CACHE = 'data/cache/ingest';
+const STORE = 'data/media';
+await Promise.all([mkdir(CACHE, { recursive: true }), mkdir(STORE, { recursive: true })]); // DVC outs, even when empty
 
 const sheet = await readSheet(input.sheet);
 const sheetDir = dirname(resolve(input.sheet));
@@ -20,7 +23,7 @@ const resolver = new MediaResolver({
   allowedRoots: [process.cwd(), sheetDir, ...(input.media_dir ? [input.media_dir] : []), ...(input.allowed_roots ?? [])],
   cacheDir: CACHE,
   download: {
-    storeDir: 'data/media',
+    storeDir: STORE,
     idleTimeoutMs: input.download.idle_timeout_s * 1000,
     totalTimeoutMs: input.download.total_timeout_s * 1000,
     retries: input.download.retries,
