@@ -45,7 +45,7 @@ export function scratchProject(prefix = 'infsel-'): Scratch {
 
 /** Runs a stage script of the real tree in `cwd` (no DVC); returns stderr, throws if it fails. */
 export function runStage(stage: string, cwd: string, extraEnv: Record<string, string> = {}): string {
-  const r = spawnSync('node', ['--import', 'tsx', join(ROOT, 'pipeline/stages', `${stage}.ts`)], {
+  const r = spawnSync('node', ['--import', import.meta.resolve('tsx'), join(ROOT, 'pipeline/stages', `${stage}.ts`)], {
     cwd, env: { ...env, ...extraEnv }, encoding: 'utf8',
   });
   if (r.status !== 0) throw new Error(`stage ${stage} failed (${r.status}): ${r.stderr}`);
