@@ -5,7 +5,7 @@ import { JsonCache } from '../lib/cache/index.ts';
 import { groupVideos, type MediaItem } from '../lib/dedup/index.ts';
 import { buildTables, type IngestRow, type MediaRow } from '../lib/dedup/tables.ts';
 import { fingerprintVideo, type Fingerprint } from '../lib/fingerprint/index.ts';
-import { duplicateGroupsSchema, ingestRowsSchema, mediaSchema, rowsSchema, videosSchema } from '../lib/ledger/schema.ts';
+import { duplicateGroupsSchema, dedupRowsSchema, ingestRowsSchema, mediaSchema, videosSchema } from '../lib/ledger/schema.ts';
 import { loadParams, mapLimit, progress, summarise } from '../lib/run/index.ts';
 import { parquetPath, readTable, writeTable } from '../lib/warehouse/index.ts';
 
@@ -40,7 +40,7 @@ const groups = groupVideos(items, {
   editThreshold: p.edit_threshold, minEditedFrames: p.min_edited_frames,
 });
 const { rows, videos, duplicateGroups } = buildTables(ingestRows, media, groups);
-await writeTable(rowsSchema, rows);
+await writeTable(dedupRowsSchema, rows);
 await writeTable(videosSchema, videos);
 await writeTable(duplicateGroupsSchema, duplicateGroups);
 const dups = rows.filter((r) => r.status === 'duplicate').length;

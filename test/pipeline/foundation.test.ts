@@ -20,8 +20,8 @@ test('real sheet through dvc repro: ingest + dedup, no-op rerun, incremental app
   writeFileSync(join(p.dir, 'data/raw/sheet.csv'), 'Video URL,Performance\n' + sheet.rows.map((r) => `${r.url},${r.scoreText}`).join('\n') + '\n');
   p.setParams((x) => { x.input.sheet = 'data/raw/sheet.csv'; x.input.media_dir = 'media'; });
 
-  p.run('dvc', ['repro']);
-  const rows = await readTable<any>(join(p.dir, 'data/processed/rows.parquet'));
+  p.run('dvc', ['repro', 'dedup']);
+  const rows = await readTable<any>(join(p.dir, 'data/processed/dedup_rows.parquet'));
   const videos = await readTable<any>(join(p.dir, 'data/processed/videos.parquet'));
   assert.equal(rows.length, 268, 'every input row is in rows');
   assert.deepEqual(new Set(rows.map((r) => r.status)), new Set(['ok', 'duplicate']));
@@ -50,14 +50,14 @@ test('real sheet through dvc repro: ingest + dedup, no-op rerun, incremental app
   }
 
   // Nothing changed: no stage runs.
-  const second = p.run('dvc', ['repro']);
+  const second = p.run('dvc', ['repro', 'dedup']);
   assert.doesNotMatch(second, /Running stage/);
 
   // Three new videos appended: only they are hashed, probed and fingerprinted.
   const fresh = ['hd-999607261342550', 'hd-929300948587514', 'hd-894559812351386'];
   fresh.forEach((src, i) => execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', join(shared, src), '-vf', 'negate,hflip', '-c:v', 'libx264', '-f', 'mp4', join(media, `new-${i}`)]));
   appendFileSync(join(p.dir, 'data/raw/sheet.csv'), fresh.map((_, i) => `https://cdn.example.invalid/x/new-${i},${i + 1}.5`).join('\n') + '\n');
-  const third = p.run('dvc', ['repro']);
+  const third = p.run('dvc', ['repro', 'dedup']);
   assert.match(third, /Running stage 'ingest'/);
   const ing = p.log('ingest');
   const ded = p.log('dedup');

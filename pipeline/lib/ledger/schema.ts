@@ -39,11 +39,15 @@ export const mediaSchema: TableSchema = {
   ],
 };
 
-export const rowsSchema: TableSchema = {
-  name: 'rows',
+/** The ledger after dedup (status duplicate, video_id). */
+export const dedupRowsSchema: TableSchema = {
+  name: 'dedup_rows',
   orderBy: ['row_number'],
   columns: [...ingestRowsSchema.columns, { name: 'video_id', type: 'VARCHAR' }],
 };
+
+/** The ledger as the latest stage that changes statuses leaves it (now: embed, adding no_face). */
+export const rowsSchema: TableSchema = { ...dedupRowsSchema, name: 'rows' };
 
 export const videosSchema: TableSchema = {
   name: 'videos',

@@ -1,0 +1,39 @@
+// The embed step: each track is described by its best faces' descriptors; videos without a usable
+// face are marked no_face in the row ledger.
+import { bestFaces, meanVector } from '../tracks/index.ts';
+import type { Row } from '../warehouse/index.ts';
+
+export interface FaceRow { face_id: string; video_id: string; frame: number; t_s: number; area_share: number; quality: number; gate: string; track_id: string | null }
+export interface VideoFacesRow { video_id: string; n_frames: number; n_usable_faces: number; error: string | null }
+
+export function embedTracks(faces: FaceRow[], vectors: Map<string, number[]>, videoFaces: VideoFacesRow[], perTrack: number, model: { name: string; version: string }) {
+  const nFrames = new Map(videoFaces.map((v) => [v.video_id, v.n_frames]));
+  const byTrack = new Map<string, FaceRow[]>();
+  for (const f of faces) if (f.track_id && vectors.has(f.face_id)) byTrack.set(f.track_id, [...(byTrack.get(f.track_id) ?? []), f]);
+  const embeddings: Row[] = [];
+  const tracks: Row[] = [];
+  for (const [trackId, members] of [...byTrack.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+    const asTrack = members.map((f) => ({ frame: f.frame, box: { x: 0, y: 0, w: 0, h: 0 }, descriptor: null, quality: f.quality }));
+    const best = bestFaces(asTrack, members.map((_, i) => i), perTrack).map((i) => members[i]);
+    for (const f of best) embeddings.push({ face_id: f.face_id, track_id: trackId, model: model.name, model_version: model.version, vector: vectors.get(f.face_id) });
+    const frames = nFrames.get(members[0].video_id) || 1;
+    tracks.push({
+      track_id: trackId, video_id: members[0].video_id, kind: null, kind_score: null, n_faces: members.length,
+      first_t_s: Math.min(...members.map((f) => f.t_s)), last_t_s: Math.max(...members.map((f) => f.t_s)),
+      screen_share: members.reduce((s, f) => s + f.area_share, 0) / frames,
+      exemplar_face_id: best[0].face_id, vector: meanVector(best.map((f) => vectors.get(f.face_id)!)),
+    });
+  }
+  return { embeddings, tracks };
+}
+
+/** The row ledger after face extraction: kept rows whose video has no usable face become no_face. */
+export function ledgerWithFaces(rows: Row[], videoFaces: VideoFacesRow[]): Row[] {
+  const info = new Map(videoFaces.map((v) => [v.video_id, v]));
+  return rows.map((r) => {
+    const v = r.video_id ? info.get(r.video_id as string) : undefined;
+    if (!v || (r.status !== 'ok' && r.status !== 'duplicate') || v.n_usable_faces > 0) return r;
+    const why = v.error ? `video could not be decoded: ${v.error}` : `no usable face in ${v.n_frames} sampled frames`;
+    return { ...r, status: 'no_face', reason: r.status === 'duplicate' ? `${r.reason}; ${why}` : why };
+  });
+}

@@ -1,0 +1,96 @@
+// One whole video through the face engine, in the current thread: decode sampled frames with ffmpeg
+// (frames/decodeFrames, scaled inside ffmpeg), detect faces on each, optionally cut crops.
+// The pool runs this inside worker threads; it also runs on its own (tests, one-off scripts).
+import { decodeFrames, fitLongSide, probe } from '../frames/index.ts';
+import { faceCrop, type CropOptions } from './crop.ts';
+import { detectFaces, type DetectOptions, type DetectedFace } from './detect.ts';
+import type { FaceEngine } from './backend.ts';
+
+export interface SamplingParams {
+  /** Frames per second to sample (e.g. 1). */
+  fps: number;
+  /** Long side of the decoded frames in pixels (default 640; never upscales). */
+  longSide?: number;
+  /** Stop after this many frames. */
+  maxFrames?: number;
+  /** Skip this many seconds at the start. */
+  startS?: number;
+  /** ffmpeg time limit (default 300 s). */
+  timeoutMs?: number;
+}
+
+export interface VideoJob {
+  path: string;
+  sampling: SamplingParams;
+  detect?: DetectOptions;
+  /** Cut a JPEG crop of every face (in `crop`); off when absent or false. */
+  crops?: CropOptions | false;
+}
+
+export interface FaceInFrame extends DetectedFace {
+  /** JPEG bytes when the job asked for crops. */
+  crop?: Uint8Array;
+}
+
+export interface FrameFaces {
+  /** Sampled frame number, 0-based. */
+  index: number;
+  /** Frame time in seconds from the video start. */
+  tS: number;
+  faces: FaceInFrame[];
+}
+
+export interface VideoFaces {
+  path: string;
+  /** Source video facts. */
+  source: { width: number; height: number; durationS: number; fps: number };
+  /** Size of the decoded frames that boxes and landmarks refer to. */
+  frameWidth: number;
+  frameHeight: number;
+  /** Every sampled frame, in order, including frames with no face. */
+  frames: FrameFaces[];
+  /** Timings (wall-clock; keep out of deterministic artifacts). */
+  timing: { totalMs: number; detectMs: number; decodeMs: number; cropMs: number };
+}
+
+export type ProgressFn = (p: { frame: number; tS: number; faces: number; durationS: number }) => void;
+
+/** Decodes and detects one video in this thread. Throws MediaError when the video can't be decoded. */
+export async function processVideo(engine: FaceEngine, job: VideoJob, onProgress?: ProgressFn): Promise<VideoFaces> {
+  const t0 = performance.now();
+  const info = await probe(job.path);
+  const size = fitLongSide(info.width, info.height, job.sampling.longSide ?? 640);
+  const frames: FrameFaces[] = [];
+  let detectMs = 0, cropMs = 0, waitMs = 0;
+  let tWait = performance.now();
+  for await (const f of decodeFrames(job.path, {
+    fps: job.sampling.fps,
+    width: size.width,
+    height: size.height,
+    pixFmt: 'rgb24',
+    maxFrames: job.sampling.maxFrames,
+    startS: job.sampling.startS,
+    timeoutMs: job.sampling.timeoutMs,
+  })) {
+    waitMs += performance.now() - tWait;
+    const td = performance.now();
+    const faces: FaceInFrame[] = await detectFaces(engine, f, job.detect);
+    detectMs += performance.now() - td;
+    if (job.crops) {
+      const tc = performance.now();
+      for (const face of faces) face.crop = new Uint8Array(await faceCrop(f, face, job.crops));
+      cropMs += performance.now() - tc;
+    }
+    frames.push({ index: f.index, tS: f.tS, faces });
+    onProgress?.({ frame: f.index, tS: f.tS, faces: faces.length, durationS: info.durationS });
+    tWait = performance.now();
+  }
+  return {
+    path: job.path,
+    source: { width: info.width, height: info.height, durationS: info.durationS, fps: info.fps },
+    frameWidth: size.width,
+    frameHeight: size.height,
+    frames,
+    timing: { totalMs: performance.now() - t0, detectMs, decodeMs: waitMs, cropMs },
+  };
+}

@@ -1,0 +1,51 @@
+// Stage extract: faces in sampled frames of every distinct video → tables faces, face_descriptors,
+// video_faces, and JPEG crops in data/faces/. Usage: npx tsx pipeline/stages/extract.ts  (params: faces)
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { JsonCache } from '../lib/cache/index.ts';
+import { detectAll, faceTables, type CachedVideo, type VideoInput } from '../lib/faces/extract.ts';
+import { faceDescriptorsSchema, facesSchema, videoFacesSchema } from '../lib/faces/schema.ts';
+import { videosSchema } from '../lib/ledger/schema.ts';
+import { loadParams, progress, summarise } from '../lib/run/index.ts';
+import { parquetPath, readTable, writeTable } from '../lib/warehouse/index.ts';
+
+const { faces: p } = loadParams(['faces']);
+const CACHE = 'data/cache/extract';
+const CROPS = 'data/faces';
+await Promise.all([mkdir(CACHE, { recursive: true }), mkdir(CROPS, { recursive: true })]);
+
+const videos = await readTable<VideoInput>(parquetPath(videosSchema.name));
+const job = {
+  sampling: { fps: p.fps, longSide: p.long_side, maxFrames: Math.ceil(p.fps * p.max_seconds) },
+  detect: { detector: p.detector, minScore: p.min_score },
+  cropPx: p.crop_px,
+};
+const cache = new JsonCache<CachedVideo>(CACHE, job);
+const bar = progress('extract: videos', videos.length);
+const t0 = performance.now();
+const { byVideo, computed } = await detectAll(videos, cache, job, { backend: p.backend, workers: p.workers }, () => bar.tick());
+const seconds = (performance.now() - t0) / 1000;
+
+const gates = { minSizePx: p.gates.min_size_px, minScore: p.gates.min_score, minFrontal: p.gates.min_frontal, minBlur: p.gates.min_blur };
+const tracking = { maxGapFrames: p.tracks.max_gap_frames, minIou: p.tracks.min_iou, maxDistance: p.tracks.max_distance };
+const { faces, descriptors, perVideo, rejected } = faceTables(videos, byVideo, gates, tracking);
+
+// Crops are written from the cache, so a cached video's crops come back if data/faces was cleared.
+for (const v of videos) {
+  const rec = byVideo.get(v.video_id)!;
+  const ids = faces.filter((f) => f.video_id === v.video_id);
+  await Promise.all(rec.faces.map((f, i) => {
+    const path = ids[i].crop_path as string | null;
+    return f.crop && path && !existsSync(path) ? writeFile(path, Buffer.from(f.crop, 'base64')) : null;
+  }));
+}
+await writeTable(facesSchema, faces);
+await writeTable(faceDescriptorsSchema, descriptors);
+await writeTable(videoFacesSchema, perVideo);
+
+const frames = perVideo.reduce((n, v) => n + (v.n_frames as number), 0);
+const withFace = perVideo.filter((v) => (v.n_usable_faces as number) > 0).length;
+const failed = perVideo.filter((v) => v.error).length;
+const rej = Object.entries(rejected).map(([k, n]) => `${k} ${n}`).join(', ') || 'none';
+await summarise('extract', `${videos.length} videos (${computed} decoded, ${videos.length - computed} cached, ${failed} undecodable), ${frames} frames, ${faces.length} faces, ${descriptors.length} usable; rejected: ${rej}; ${withFace} videos with a usable face; ${seconds.toFixed(1)} s`,
+  { videos: videos.length, decoded: computed, failed, frames, faces: faces.length, usable_faces: descriptors.length, rejected, videos_with_face: withFace, seconds });

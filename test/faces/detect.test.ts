@@ -1,0 +1,127 @@
+// Detection, landmarks, descriptors and crops on real labelled photos (../shared/data/faces).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
+import { createDetector, descriptorDistance, faceCrop, type DetectedFace, type FaceDetector, type RgbFrame } from '../../pipeline/lib/faces/index.ts';
+
+const FACES = fileURLToPath(new URL('../../../shared/data/faces/', import.meta.url));
+const skip = existsSync(FACES) ? false : 'needs ../shared/data/faces';
+
+async function loadRgb(rel: string): Promise<RgbFrame> {
+  const { data, info } = await sharp(FACES + rel).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  return { data, width: info.width, height: info.height, channels: 3 };
+}
+
+/** LFW centres the named person: take the face nearest the image centre. */
+function centred(faces: DetectedFace[], f: RgbFrame): DetectedFace | undefined {
+  const d = (x: DetectedFace) => Math.hypot(x.box.x + x.box.w / 2 - f.width / 2, x.box.y + x.box.h / 2 - f.height / 2);
+  return [...faces].sort((a, b) => d(a) - d(b))[0];
+}
+
+let detector: FaceDetector | undefined;
+async function getDetector(): Promise<FaceDetector> {
+  detector ??= await createDetector({ nets: ['ssd', 'tiny', 'landmarks', 'descriptor'] });
+  return detector;
+}
+
+test('finds the face in an LFW photo, with 68 landmarks, a 128-d descriptor and quality', { skip }, async () => {
+  const det = await getDetector();
+  const frame = await loadRgb('lfw/Tony_Blair/Tony_Blair_0009.jpg');
+  const faces = await det.detect(frame, { detector: 'ssd', minScore: 0.5 });
+  const face = centred(faces, frame);
+  assert.ok(face, 'a face');
+  assert.ok(face.score > 0.8, `score ${face.score}`);
+  // The named person fills the middle of the 150x150 LFW crop.
+  assert.ok(face.box.w > 30 && face.box.w < 130, JSON.stringify(face.box));
+  const cx = face.box.x + face.box.w / 2, cy = face.box.y + face.box.h / 2;
+  assert.ok(Math.abs(cx - 75) < 25 && Math.abs(cy - 75) < 30, JSON.stringify(face.box));
+  assert.equal(face.landmarks?.length, 68);
+  for (const [x, y] of face.landmarks!) assert.ok(x > face.box.x - 15 && x < face.box.x + face.box.w + 15 && y > face.box.y - 15 && y < face.box.y + face.box.h + 15);
+  assert.ok(face.descriptor instanceof Float32Array);
+  assert.equal(face.descriptor!.length, 128);
+  assert.ok(face.descriptor!.every(Number.isFinite));
+  const q = face.quality;
+  assert.ok(q.size > 30 && q.areaShare > 0.05 && q.areaShare < 1);
+  assert.ok(q.frontal! > 0 && q.frontal! <= 1 && Math.abs(q.yaw!) < 1);
+  assert.ok(q.blur > 0);
+
+  // The tiny detector finds the same face (close box); detection-only mode skips landmarks/descriptor.
+  const tiny = centred(await det.detect(frame, { detector: 'tiny', minScore: 0.3 }), frame);
+  assert.ok(tiny, 'tiny finds it');
+  assert.ok(Math.abs(tiny.box.x + tiny.box.w / 2 - cx) < 20);
+  const bare = await det.detect(frame, { landmarks: false, descriptors: false });
+  assert.ok(bare.length >= 1 && bare[0].landmarks === null && bare[0].descriptor === null && bare[0].quality.frontal === null);
+});
+
+test('same person is closer than different people (3 people x 3 LFW photos)', { skip }, async () => {
+  const det = await getDetector();
+  const items: { who: string; d: Float32Array }[] = [];
+  for (const who of ['Tony_Blair', 'Vladimir_Putin', 'Serena_Williams']) {
+    for (const f of readdirSync(`${FACES}lfw/${who}`).sort().slice(0, 3)) {
+      const frame = await loadRgb(`lfw/${who}/${f}`);
+      const face = centred(await det.detect(frame), frame);
+      if (face?.descriptor) items.push({ who, d: face.descriptor });
+    }
+  }
+  assert.ok(items.length >= 8, `descriptors for ${items.length}/9 photos`);
+  const same: number[] = [], diff: number[] = [];
+  for (let i = 0; i < items.length; i++) for (let j = i + 1; j < items.length; j++) {
+    (items[i].who === items[j].who ? same : diff).push(descriptorDistance(items[i].d, items[j].d));
+  }
+  const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+  assert.ok(mean(same) < mean(diff), `same ${mean(same)} vs different ${mean(diff)}`);
+  assert.ok(mean(same) < 0.55 && mean(diff) > 0.6, `same ${mean(same)} vs different ${mean(diff)}`);
+  // Every person's nearest other photo is one of their own.
+  for (let i = 0; i < items.length; i++) {
+    let best = -1, bestD = Infinity;
+    for (let j = 0; j < items.length; j++) if (j !== i) {
+      const d = descriptorDistance(items[i].d, items[j].d);
+      if (d < bestD) { bestD = d; best = j; }
+    }
+    assert.equal(items[best].who, items[i].who, `nearest to ${items[i].who} #${i}`);
+  }
+});
+
+test('no tensors leak across detections (faces and empty frames, both detectors)', { skip }, async () => {
+  const det = await getDetector();
+  const tf = det.engine.tf;
+  const frame = await loadRgb('lfw/Tony_Blair/Tony_Blair_0001.jpg'); // two faces
+  const empty: RgbFrame = { data: Buffer.alloc(320 * 240 * 3, 90), width: 320, height: 240, channels: 3 };
+  await det.detect(frame); // warm up (first runs may allocate lasting state)
+  await det.detect(frame, { detector: 'tiny' });
+  const before = tf.memory();
+  for (let i = 0; i < 3; i++) {
+    assert.ok((await det.detect(frame)).length >= 1);
+    await det.detect(frame, { detector: 'tiny' });
+    assert.equal((await det.detect(empty)).length, 0);
+  }
+  const after = tf.memory();
+  assert.equal(after.numTensors, before.numTensors);
+  assert.equal(after.numBytes, before.numBytes);
+});
+
+test('bad frame buffers are refused, not misread', { skip }, async () => {
+  const det = await getDetector();
+  await assert.rejects(det.detect({ data: Buffer.alloc(10), width: 4, height: 4, channels: 3 }), /expected 4x4x3/);
+  await assert.rejects(det.detect({ data: Buffer.alloc(16), width: 4, height: 4, channels: 1 }), /rgb24/);
+});
+
+test('face crops are small JPEGs (aligned and plain)', { skip }, async () => {
+  const det = await getDetector();
+  const frame = await loadRgb('lfw/Tony_Blair/Tony_Blair_0009.jpg');
+  const face = centred(await det.detect(frame), frame)!;
+  for (const opts of [{}, { aligned: false }, { size: 64, margin: 0 }]) {
+    const jpg = await faceCrop(frame, face, opts);
+    const meta = await sharp(jpg).metadata();
+    assert.equal(meta.format, 'jpeg');
+    assert.equal(meta.width, (opts as { size?: number }).size ?? 112);
+    assert.equal(meta.height, (opts as { size?: number }).size ?? 112);
+    assert.ok(jpg.length < 20_000);
+  }
+  // The aligned crop of a face re-detects as a face (it is a sensible crop, not noise).
+  const raw = await sharp(await faceCrop(frame, face, { size: 160, margin: 0.4 })).raw().toBuffer({ resolveWithObject: true });
+  const again = await det.detect({ data: raw.data, width: raw.info.width, height: raw.info.height, channels: 3 }, { minScore: 0.3 });
+  assert.ok(again.length >= 1);
+});

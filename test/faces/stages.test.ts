@@ -1,0 +1,47 @@
+// The extract and embed stages on the demo sample (real face-api on real encoded video): videos
+// without a face end no_face, people get tracks and embeddings, a corrupt video does not stop the run.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { stringify, parse } from 'yaml';
+import { readTable } from '../../pipeline/lib/warehouse/index.ts';
+import { ROOT, runStage } from '../helpers/project.ts';
+
+test('extract + embed on the sample: no_face rows, tracks, embeddings, corrupt video recorded', { timeout: 600_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'faces-stages-'));
+  execFileSync('node', ['--import', import.meta.resolve('tsx'), join(ROOT, 'scripts/make-sample.ts'), '--out', join(dir, 'data/raw')], { stdio: 'ignore' });
+  // A corrupt video: a real MP4's first 64 bytes (its header) followed by 50 kB of noise.
+  const noise = Buffer.alloc(50_000, 0).map((_, i) => (i * 2654435761) >>> 24);
+  writeFileSync(join(dir, 'data/raw/media/broken'), Buffer.concat([readFileSync(join(dir, 'data/raw/media/vid-01')).subarray(0, 64), noise]));
+  appendFileSync(join(dir, 'data/raw/sample.csv'), 'https://cdn.example.invalid/campaign/broken,1.0\n');
+  const params = parse(readFileSync(join(ROOT, 'params.yaml'), 'utf8'));
+  writeFileSync(join(dir, 'params.yaml'), stringify(params));
+  for (const s of ['ingest', 'dedup', 'extract', 'embed']) runStage(s, dir);
+
+  const truth = JSON.parse(readFileSync(join(dir, 'data/raw/sample.manifest.json'), 'utf8')).truth;
+  const rows = await readTable<any>(join(dir, 'data/processed/rows.parquet'));
+  assert.equal(rows.length, 15, 'every row is in the ledger');
+  const statusOf = (name: string) => rows.filter((r) => r.url.endsWith(`/${name}`)).map((r) => r.status);
+  for (const v of truth.noFaceVideos) assert.deepEqual(statusOf(v), ['no_face'], `${v} has no face`);
+  assert.deepEqual(statusOf('broken'), ['media_unavailable']);
+  assert.match(rows.find((r) => r.url.endsWith('/broken')).reason, /not a playable video|could not be decoded/);
+
+  const faces = await readTable<any>(join(dir, 'data/processed/faces.parquet'));
+  const videos = await readTable<any>(join(dir, 'data/processed/videos.parquet'));
+  const tracks = await readTable<any>(join(dir, 'data/processed/tracks.parquet'));
+  const embeddings = await readTable<any>(join(dir, 'data/processed/embeddings.parquet'));
+  const withFaces = new Set(videos.filter((v) => !truth.noFaceVideos.some((n: string) => rows.find((r) => r.video_id === v.video_id)?.url.endsWith(`/${n}`))).map((v) => v.video_id));
+  for (const id of withFaces) assert.ok(tracks.some((t) => t.video_id === id), `video ${id} with people has a track`);
+  assert.ok(embeddings.every((e) => e.vector.length === 128 && e.model.startsWith('face-api')));
+  assert.ok(faces.filter((f) => f.gate === 'ok').every((f) => f.track_id && existsSync(join(dir, f.crop_path))), 'usable faces have a track and a crop');
+  assert.ok(tracks.every((t) => t.screen_share > 0 && t.screen_share <= 1));
+
+  // Rerun: every video comes from the cache, tables are byte-identical.
+  const before = readFileSync(join(dir, 'data/processed/faces.parquet'));
+  const log = runStage('extract', dir);
+  assert.match(log, /\(0 decoded, 8 cached/);
+  assert.deepEqual(readFileSync(join(dir, 'data/processed/faces.parquet')), before);
+});
