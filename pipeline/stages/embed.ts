@@ -1,11 +1,10 @@
-// Stage embed: track descriptors from each track's best faces → tables embeddings, tracks, and the
-// row ledger `rows` with no_face statuses. Usage: npx tsx pipeline/stages/embed.ts  (params: embed)
+// Stage embed: track descriptors from each track's best faces → tables embeddings, tracks.
+// Usage: npx tsx pipeline/stages/embed.ts  (params: embed)
 import { createRequire } from 'node:module';
-import { embedTracks, ledgerWithFaces, type FaceRow, type VideoFacesRow } from '../lib/faces/embed.ts';
+import { embedTracks, type FaceRow, type VideoFacesRow } from '../lib/faces/embed.ts';
 import { embeddingsSchema, faceDescriptorsSchema, facesSchema, tracksSchema, videoFacesSchema } from '../lib/faces/schema.ts';
-import { dedupRowsSchema, rowsSchema } from '../lib/ledger/schema.ts';
 import { loadParams, summarise } from '../lib/run/index.ts';
-import { parquetPath, readTable, writeTable, type Row } from '../lib/warehouse/index.ts';
+import { parquetPath, readTable, writeTable } from '../lib/warehouse/index.ts';
 
 const { embed: p } = loadParams(['embed']);
 const faceApiVersion: string = createRequire(import.meta.url)('@vladmandic/face-api/package.json').version;
@@ -14,13 +13,9 @@ const model = { name: 'face-api faceRecognitionNet (ResNet-34, 128-d)', version:
 const faces = await readTable<FaceRow>(parquetPath(facesSchema.name));
 const descriptors = await readTable<{ face_id: string; vector: number[] }>(parquetPath(faceDescriptorsSchema.name));
 const videoFaces = await readTable<VideoFacesRow>(parquetPath(videoFacesSchema.name));
-const rows = await readTable<Row>(parquetPath(dedupRowsSchema.name));
 
 const { embeddings, tracks } = embedTracks(faces, new Map(descriptors.map((d) => [d.face_id, d.vector])), videoFaces, p.faces_per_track, model);
-const ledger = ledgerWithFaces(rows, videoFaces);
 await writeTable(embeddingsSchema, embeddings);
 await writeTable(tracksSchema, tracks);
-await writeTable(rowsSchema, ledger);
-const noFace = ledger.filter((r) => r.status === 'no_face').length;
-await summarise('embed', `${tracks.length} tracks, ${embeddings.length} embeddings (≤ ${p.faces_per_track} per track); ${noFace} rows no_face`,
-  { tracks: tracks.length, embeddings: embeddings.length, no_face_rows: noFace });
+await summarise('embed', `${tracks.length} tracks, ${embeddings.length} embeddings (≤ ${p.faces_per_track} per track)`,
+  { tracks: tracks.length, embeddings: embeddings.length });

@@ -10,7 +10,7 @@ import { stringify, parse } from 'yaml';
 import { readTable } from '../../pipeline/lib/warehouse/index.ts';
 import { ROOT, runStage } from '../helpers/project.ts';
 
-test('extract + embed on the sample: no_face rows, tracks, embeddings, corrupt video recorded', { timeout: 600_000 }, async () => {
+test('the whole pipeline on the sample: no_face rows, tracks, embeddings, people, corrupt video recorded', { timeout: 600_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'faces-stages-'));
   execFileSync('node', ['--import', import.meta.resolve('tsx'), join(ROOT, 'scripts/make-sample.ts'), '--out', join(dir, 'data/raw')], { stdio: 'ignore' });
   // A corrupt video: a real MP4's first 64 bytes (its header) followed by 50 kB of noise.
@@ -19,7 +19,7 @@ test('extract + embed on the sample: no_face rows, tracks, embeddings, corrupt v
   appendFileSync(join(dir, 'data/raw/sample.csv'), 'https://cdn.example.invalid/campaign/broken,1.0\n');
   const params = parse(readFileSync(join(ROOT, 'params.yaml'), 'utf8'));
   writeFileSync(join(dir, 'params.yaml'), stringify(params));
-  for (const s of ['ingest', 'dedup', 'extract', 'embed']) runStage(s, dir);
+  for (const s of ['ingest', 'dedup', 'extract', 'embed', 'cluster', 'aggregate']) runStage(s, dir);
 
   const truth = JSON.parse(readFileSync(join(dir, 'data/raw/sample.manifest.json'), 'utf8')).truth;
   const rows = await readTable<any>(join(dir, 'data/processed/rows.parquet'));

@@ -1,5 +1,4 @@
-// The embed step: each track is described by its best faces' descriptors; videos without a usable
-// face are marked no_face in the row ledger.
+// The embed step: each track is described by its best faces' descriptors.
 import { bestFaces, meanVector } from '../tracks/index.ts';
 import type { Row } from '../warehouse/index.ts';
 
@@ -25,15 +24,4 @@ export function embedTracks(faces: FaceRow[], vectors: Map<string, number[]>, vi
     });
   }
   return { embeddings, tracks };
-}
-
-/** The row ledger after face extraction: kept rows whose video has no usable face become no_face. */
-export function ledgerWithFaces(rows: Row[], videoFaces: VideoFacesRow[]): Row[] {
-  const info = new Map(videoFaces.map((v) => [v.video_id, v]));
-  return rows.map((r) => {
-    const v = r.video_id ? info.get(r.video_id as string) : undefined;
-    if (!v || (r.status !== 'ok' && r.status !== 'duplicate') || v.n_usable_faces > 0) return r;
-    const why = v.error ? `video could not be decoded: ${v.error}` : `no usable face in ${v.n_frames} sampled frames`;
-    return { ...r, status: 'no_face', reason: r.status === 'duplicate' ? `${r.reason}; ${why}` : why };
-  });
 }

@@ -49,3 +49,49 @@ export const tracksSchema: TableSchema = {
     { name: 'vector', type: 'FLOAT[]' },
   ],
 };
+
+export const influencersSchema: TableSchema = {
+  name: 'influencers', orderBy: ['influencer_id'],
+  columns: [
+    { name: 'influencer_id', type: 'VARCHAR' }, { name: 'centroid', type: 'FLOAT[]' }, { name: 'exemplar_face_id', type: 'VARCHAR' },
+    { name: 'n_videos', type: 'INTEGER' }, { name: 'n_tracks', type: 'INTEGER' }, { name: 'n_faces', type: 'INTEGER' },
+  ],
+};
+
+export const appearancesSchema: TableSchema = {
+  name: 'appearances', orderBy: ['video_id', 'influencer_id'],
+  columns: [
+    { name: 'video_id', type: 'VARCHAR' }, { name: 'influencer_id', type: 'VARCHAR' }, { name: 'screen_share', type: 'DOUBLE' },
+    { name: 'n_faces', type: 'INTEGER' }, { name: 'n_tracks', type: 'INTEGER' }, { name: 'credited', type: 'BOOLEAN' },
+  ],
+};
+
+export const trackPeopleSchema: TableSchema = {
+  name: 'track_people', orderBy: ['track_id'],
+  columns: [{ name: 'track_id', type: 'VARCHAR' }, { name: 'video_id', type: 'VARCHAR' }, { name: 'influencer_id', type: 'VARCHAR' }],
+};
+
+export const registryEventsSchema: TableSchema = {
+  name: 'registry_events', orderBy: ['run_id', 'event', 'influencer_id'],
+  columns: [{ name: 'run_id', type: 'INTEGER' }, { name: 'event', type: 'VARCHAR' }, { name: 'influencer_id', type: 'VARCHAR' }, { name: 'other_ids', type: 'VARCHAR[]' }],
+};
+
+export const influencerStatsSchema: TableSchema = {
+  name: 'influencer_stats', orderBy: ['influencer_id'],
+  columns: [
+    { name: 'influencer_id', type: 'VARCHAR' }, { name: 'n_videos', type: 'INTEGER' }, { name: 'n_postings', type: 'INTEGER' },
+    { name: 'mean', type: 'DOUBLE' }, { name: 'sd', type: 'DOUBLE' }, { name: 'cv', type: 'DOUBLE' },
+    { name: 'ci_low', type: 'DOUBLE' }, { name: 'ci_high', type: 'DOUBLE' }, { name: 'reliability', type: 'DOUBLE' },
+    { name: 'shrunken_mean', type: 'DOUBLE' }, { name: 'rank', type: 'INTEGER' },
+  ],
+};
+
+export const reliabilitySchema: TableSchema = {
+  name: 'reliability', orderBy: ['measure'],
+  columns: [
+    { name: 'measure', type: 'VARCHAR' }, { name: 'icc', type: 'DOUBLE' }, { name: 'ci_low', type: 'DOUBLE' }, { name: 'ci_high', type: 'DOUBLE' },
+    { name: 'f', type: 'DOUBLE' }, { name: 'df1', type: 'DOUBLE' }, { name: 'df2', type: 'DOUBLE' }, { name: 'p', type: 'DOUBLE' },
+    { name: 'n_groups', type: 'INTEGER' }, { name: 'n_obs', type: 'INTEGER' }, { name: 'k', type: 'DOUBLE' },
+    { name: 'note', type: 'VARCHAR' }, { name: 'reading', type: 'VARCHAR' },
+  ],
+};

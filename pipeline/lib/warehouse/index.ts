@@ -1,7 +1,7 @@
 // The warehouse: every table is a parquet file under data/processed (the DVC outs) and the same
 // table inside data/warehouse.duckdb for SQL users, notebooks and the report.
 // Writes are crash-safe: parquet goes to a temp file then is renamed; the DuckDB replace is one transaction.
-import { DuckDBConnection, DuckDBInstance, listValue, type DuckDBValue } from '@duckdb/node-api';
+import { DuckDBConnection, DuckDBInstance, FLOAT, LIST, VARCHAR, type DuckDBValue } from '@duckdb/node-api';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 
@@ -29,8 +29,9 @@ function appendValue(appender: ReturnType<DuckDBConnection['createAppender']> ex
     case 'DOUBLE': return appender.appendDouble(Number(v));
     case 'INTEGER': return appender.appendInteger(Number(v));
     case 'BOOLEAN': return appender.appendBoolean(Boolean(v));
-    case 'FLOAT[]': return appender.appendValue(listValue(Array.from(v as ArrayLike<number>) as DuckDBValue[]));
-    case 'VARCHAR[]': return appender.appendValue(listValue((v as string[]).map(String)));
+    // Typed lists: an empty list has no item type to infer.
+    case 'FLOAT[]': return appender.appendList(Array.from(v as ArrayLike<number>) as DuckDBValue[], LIST(FLOAT));
+    case 'VARCHAR[]': return appender.appendList((v as string[]).map(String), LIST(VARCHAR));
   }
 }
 
