@@ -39,6 +39,21 @@ test('the whole pipeline on the sample: no_face rows, tracks, embeddings, people
   assert.ok(faces.filter((f) => f.gate === 'ok').every((f) => f.track_id && existsSync(join(dir, f.crop_path))), 'usable faces have a track and a crop');
   assert.ok(tracks.every((t) => t.screen_share > 0 && t.screen_share <= 1));
 
+  // A person split across clusters in one run and joined in the next is a merge, not a renumbering.
+  const strict = structuredClone(params);
+  strict.cluster.threshold = 0.05;
+  writeFileSync(join(dir, 'strict.yaml'), stringify(strict));
+  runStage('cluster', dir, { PARAMS_FILE: join(dir, 'strict.yaml') });
+  const split = await readTable<any>(join(dir, 'data/processed/influencers.parquet'));
+  runStage('cluster', dir);
+  const joined = await readTable<any>(join(dir, 'data/processed/influencers.parquet'));
+  assert.ok(joined.length < split.length, `${split.length} clusters at a strict threshold, ${joined.length} after`);
+  const events = await readTable<any>(join(dir, 'data/processed/registry_events.parquet'));
+  const merges = events.filter((e) => e.event === 'merge');
+  assert.ok(merges.length > 0, 'merges recorded');
+  for (const m of merges) assert.ok(joined.some((p) => p.influencer_id === m.influencer_id), `surviving ID ${m.influencer_id} is a person`);
+  assert.ok(joined.every((p) => split.some((q) => q.influencer_id === p.influencer_id)), 'no person was renumbered');
+
   // Rerun: every video comes from the cache, tables are byte-identical.
   const before = readFileSync(join(dir, 'data/processed/faces.parquet'));
   const log = runStage('extract', dir);
