@@ -2,7 +2,7 @@
 // table inside data/warehouse.duckdb for SQL users, notebooks and the report.
 // Writes are crash-safe: parquet goes to a temp file then is renamed; the DuckDB replace is one transaction.
 import { DuckDBConnection, DuckDBInstance, FLOAT, LIST, VARCHAR, type DuckDBValue } from '@duckdb/node-api';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, rename } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 
 export type ColumnType = 'VARCHAR' | 'DOUBLE' | 'INTEGER' | 'BOOLEAN' | 'FLOAT[]' | 'VARCHAR[]';
@@ -102,9 +102,4 @@ function normalise(r: Record<string, unknown>): Row {
   const out: Row = {};
   for (const [k, v] of Object.entries(r)) out[k] = typeof v === 'bigint' ? Number(v) : v;
   return out;
-}
-
-/** Removes a table's parquet file (used when a stage's output must be rebuilt from scratch). */
-export async function dropParquet(table: string, paths: WarehousePaths = defaultPaths) {
-  await rm(parquetPath(table, paths), { force: true });
 }
