@@ -23,10 +23,16 @@ export function buildTables(ingestRows: IngestRow[], media: MediaRow[], groups: 
     return { ...r, video_id: hit.g.videoId, status: 'duplicate', reason: `duplicate of row ${first} (${hit.g.videoId}, ${how})` };
   });
 
+  const postsOf = new Map<string, IngestRow[]>();
+  for (const r of rows) {
+    if (!r.video_id) continue;
+    const list = postsOf.get(r.video_id as string);
+    if (list) list.push(r as IngestRow); else postsOf.set(r.video_id as string, [r as IngestRow]);
+  }
   const dupRows: Row[] = [];
   const videos: Row[] = [];
   for (const g of groups) {
-    const posts = rows.filter((r) => r.video_id === g.videoId) as IngestRow[];
+    const posts = postsOf.get(g.videoId) ?? [];
     if (!posts.length) continue;
     const canon = mediaBy.get(g.sha256)!;
     const scores = posts.map((p) => p.performance).filter((v): v is number => v !== null);

@@ -1,6 +1,7 @@
 // Video decoding through ffmpeg/ffprobe (Debian packages) as plain child processes.
 // No shell is involved and no temporary image files: frames arrive as raw pixels on a pipe.
 import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
 
 export interface ProbeInfo {
   formatName: string;
@@ -32,6 +33,34 @@ export function runProgram(cmd: string, args: string[], timeoutMs = 60_000): Pro
   });
 }
 
+/**
+ * The only demuxers ffmpeg/ffprobe may use on our inputs. Self-contained containers, raw streams,
+ * still images (so they can be told apart) and common audio (so "no video stream" can be said).
+ * Left out on purpose: formats that open further files or URLs named inside the input — hls, dash,
+ * concat, imf, mlv, sdp/rtp/rtsp, image2 sequences — so a downloaded playlist can never make
+ * ffmpeg read a local file outside the allowed roots or fetch anything from the network.
+ */
+export const SAFE_FORMATS = [
+  'mov', 'mp4', 'm4a', '3gp', '3g2', 'mj2', 'matroska', 'webm', 'avi', 'flv', 'live_flv', 'mpegts', 'mpeg', 'mpegvideo',
+  'asf', 'ogg', 'h264', 'hevc', 'm4v', 'mxf', 'nut', 'rm', 'dv', 'ivf', 'obu', 'av1', 'vc1', 'wtv', 'yuv4mpegpipe', 'mjpeg',
+  'gif', 'apng', 'gif_pipe', 'png_pipe', 'jpeg_pipe', 'webp_pipe', 'bmp_pipe', 'tiff_pipe', 'mp3', 'aac', 'wav', 'flac', 'caf', 'w64',
+].join(',');
+
+/**
+ * ffmpeg reads "name:rest" as a protocol (pipe:, concat:, http:, …) and "-x" as an option; an
+ * absolute path is always a plain file.
+ */
+const inputPath = (path: string) => resolve(path);
+
+/** A readable reason from ffmpeg's "Format X not on whitelist" refusal, or null. */
+function refusedFormat(stderr: string): string | null {
+  const m = /\[([\w,.-]+) @ [^\]]*\] Format not on whitelist/.exec(stderr);
+  if (!m) return null;
+  return /^(image2|.*_pipe)$/.test(m[1])
+    ? `a still image (${m[1]}), not a video`
+    : `unsupported format "${m[1]}" (playlists and other formats that open further files or URLs are not read)`;
+}
+
 function parseRate(r: string | undefined): number {
   if (!r) return 0;
   const [n, d] = r.split('/').map(Number);
@@ -40,9 +69,16 @@ function parseRate(r: string | undefined): number {
 
 /** Reads container and first video stream facts; throws MediaError when there is no decodable video stream. */
 export async function probe(path: string, timeoutMs = 30_000): Promise<ProbeInfo> {
-  const json = JSON.parse((await runProgram('ffprobe', [
-    '-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', '--', path,
-  ], timeoutMs)).toString());
+  let out: Buffer;
+  try {
+    out = await runProgram('ffprobe', [
+      '-v', 'error', '-format_whitelist', SAFE_FORMATS, '-print_format', 'json', '-show_format', '-show_streams', '--', inputPath(path),
+    ], timeoutMs);
+  } catch (e) {
+    const refused = refusedFormat((e as Error).message);
+    throw refused ? new MediaError(refused) : e;
+  }
+  const json = JSON.parse(out.toString());
   const video = (json.streams ?? []).find((s: any) => s.codec_type === 'video' && s.disposition?.attached_pic !== 1);
   const formatName: string = json.format?.format_name ?? '';
   if (!video) throw new MediaError(`no video stream (format ${formatName || 'unknown'})`);
@@ -50,11 +86,16 @@ export async function probe(path: string, timeoutMs = 30_000): Promise<ProbeInfo
     throw new MediaError(`a still image (${video.codec_name}), not a video`);
   }
   const durationS = Number(json.format?.duration ?? video.duration);
+  // Phone videos are often stored sideways with a rotation to apply on display; ffmpeg applies it
+  // when decoding, so the size frames come out at is the displayed one.
+  const rotation = Number((video.side_data_list ?? []).find((d: any) => d.rotation !== undefined)?.rotation ?? video.tags?.rotate ?? 0);
+  const sideways = Math.abs(Math.round(rotation / 90)) % 2 === 1;
+  const [w, h] = [Number(video.width) || 0, Number(video.height) || 0];
   return {
     formatName,
     durationS: Number.isFinite(durationS) ? durationS : 0,
-    width: Number(video.width) || 0,
-    height: Number(video.height) || 0,
+    width: sideways ? h : w,
+    height: sideways ? w : h,
     videoCodec: String(video.codec_name),
     fps: parseRate(video.avg_frame_rate) || parseRate(video.r_frame_rate),
   };
@@ -95,9 +136,9 @@ export function fitLongSide(width: number, height: number, longSide: number): { 
 export async function* decodeFrames(path: string, spec: FrameSpec): AsyncGenerator<Frame> {
   const channels = spec.pixFmt === 'rgb24' ? 3 : 1;
   const frameBytes = spec.width * spec.height * channels;
-  const args = ['-v', 'error', '-nostdin'];
+  const args = ['-v', 'error', '-nostdin', '-format_whitelist', SAFE_FORMATS];
   if (spec.startS) args.push('-ss', String(spec.startS));
-  args.push('-i', path, '-an', '-sn', '-dn',
+  args.push('-i', inputPath(path), '-an', '-sn', '-dn',
     '-vf', `fps=${spec.fps},scale=${spec.width}:${spec.height}:flags=area`,
     '-pix_fmt', spec.pixFmt, '-f', 'rawvideo');
   if (spec.maxFrames) args.push('-frames:v', String(spec.maxFrames));
@@ -125,4 +166,21 @@ export async function* decodeFrames(path: string, spec: FrameSpec): AsyncGenerat
     clearTimeout(timer);
     if (child.exitCode === null) child.kill('SIGKILL');
   }
+}
+
+/**
+ * Whether at least one video frame decodes (cheap: the first frame, scaled to 16x16 inside ffmpeg).
+ * A container can look fine to ffprobe while its samples are garbage. Throws MediaError if not.
+ */
+export async function checkDecodes(path: string, timeoutMs = 30_000): Promise<void> {
+  let out: Buffer;
+  try {
+    out = await runProgram('ffmpeg', [
+      '-v', 'error', '-nostdin', '-format_whitelist', SAFE_FORMATS, '-i', inputPath(path), '-an', '-sn', '-dn',
+      '-frames:v', '1', '-vf', 'scale=16:16', '-pix_fmt', 'gray', '-f', 'rawvideo', 'pipe:1',
+    ], timeoutMs);
+  } catch (e) {
+    throw new MediaError(`no frame could be decoded (${(e as Error).message.slice(0, 300)})`);
+  }
+  if (out.length < 256) throw new MediaError('no frame could be decoded');
 }

@@ -10,19 +10,41 @@ export interface IngestResult { rows: Row[]; media: Row[]; counters: Record<stri
 
 const rel = (p: string) => relative(process.cwd(), p) || '.';
 
+/** Why a score cell is not a number, or null when it is one. */
+function scoreProblem(text: string): string | null {
+  if (parseScore(text) !== null) return null;
+  const t = text.trim();
+  if (!t) return 'missing score';
+  if (t.startsWith('=')) return `formula "${t.slice(0, 80)}" has no saved result (open and save the sheet in a spreadsheet app)`;
+  return `non-numeric score "${t.slice(0, 80)}"`;
+}
+
 export async function ingest(sheet: Sheet, resolver: MediaResolver, probes: JsonCache<MediaProbe>, concurrency: number): Promise<IngestResult> {
+  // Rows rejected for their cells (empty or malformed URL, a path outside the allowed roots, no
+  // numeric score) are decided without touching the network or the media: nothing is fetched for them.
+  const rejected = sheet.rows.map((r) => {
+    const problems: string[] = [];
+    if (!r.url.trim()) problems.push('empty URL');
+    else {
+      const why = resolver.check(r.url);
+      if (why) problems.push(why);
+    }
+    const score = scoreProblem(r.scoreText);
+    if (score) problems.push(score);
+    return problems;
+  });
   const bar = progress('ingest: media', sheet.rows.length);
-  const resolved = await mapLimit(sheet.rows, concurrency, async (r): Promise<Resolved | null> => {
-    const res = r.url.trim() ? await resolver.resolve(r.url) : null;
+  const resolved = await mapLimit(sheet.rows, concurrency, async (r, i): Promise<Resolved | null> => {
+    const res = rejected[i].length ? null : await resolver.resolve(r.url);
     bar.tick();
     return res;
   });
 
   // Probe each distinct content once (cached by hash).
-  const byHash = new Map<string, { path: string; rows: number[] }>();
+  const byHash = new Map<string, { path: string; bytes: number; rows: number[] }>();
   resolved.forEach((res, i) => {
     if (res?.ok) {
-      const e = byHash.get(res.sha256) ?? { path: res.path, rows: [] };
+      const e = byHash.get(res.sha256) ?? { path: res.path, bytes: res.bytes, rows: [] };
       e.rows.push(sheet.rows[i].rowNumber);
       byHash.set(res.sha256, e);
     }
@@ -38,13 +60,10 @@ export async function ingest(sheet: Sheet, resolver: MediaResolver, probes: Json
   const rows: Row[] = sheet.rows.map((r, i) => {
     const performance = parseScore(r.scoreText);
     const res = resolved[i];
-    const problems: string[] = [];
+    const problems: string[] = [...rejected[i]];
     let status = 'ok';
-    if (!r.url.trim()) problems.push('empty URL');
-    else if (res && !res.ok && res.status === 'rejected') problems.push(res.reason);
-    if (performance === null) problems.push(r.scoreText.trim() ? `non-numeric score "${r.scoreText.slice(0, 80)}"` : 'missing score');
     if (problems.length) status = 'rejected';
-    else if (res && !res.ok) { status = 'media_unavailable'; problems.push(res.reason); }
+    else if (res && !res.ok) { status = res.status; problems.push(res.reason); }
     else if (res?.ok) {
       const p = probeOf.get(res.sha256);
       if (p && !p.ok) { status = 'media_unavailable'; problems.push(p.error); }
@@ -70,9 +89,9 @@ export async function ingest(sheet: Sheet, resolver: MediaResolver, probes: Json
     return {
       sha256: sha,
       path: rel(e.path),
-      bytes: (resolved.find((x) => x?.ok && x.sha256 === sha) as Extract<Resolved, { ok: true }>).bytes,
+      bytes: e.bytes,
       n_rows: e.rows.length,
-      first_row: Math.min(...e.rows),
+      first_row: e.rows[0], // rows are visited in sheet order
       playable: p.ok,
       error: p.ok ? null : p.error,
       ...(p.ok ? { format: p.formatName, video_codec: p.videoCodec, duration_s: p.durationS, width: p.width, height: p.height, fps: p.fps } : {}),

@@ -21,6 +21,12 @@ export class DownloadError extends Error {
   constructor(message: string, readonly transient: boolean) { super(message); }
 }
 
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTS = 10;
+
+/** The partial file cannot be resumed (416, or a 206 for another range): drop it and start over. */
+class StartOver extends Error {}
+
 export interface Downloaded { path: string; sha256: string; bytes: number; attempts: number; contentType: string }
 
 async function sha256File(path: string): Promise<string> {
@@ -43,17 +49,50 @@ async function tryOnce(url: string, part: string, opt: DownloadOptions): Promise
   let idle = setTimeout(() => abort(`no data for ${opt.idleTimeoutMs} ms`), opt.idleTimeoutMs);
   const poke = () => { clearTimeout(idle); idle = setTimeout(() => abort(`no data for ${opt.idleTimeoutMs} ms`), opt.idleTimeoutMs); };
   try {
-    const res = await fetch(url, {
-      signal: ctl.signal,
-      redirect: 'follow',
-      headers: { 'user-agent': 'influencer-selection/0.1', ...(have ? { range: `bytes=${have}-` } : {}) },
-    });
-    poke();
-    if (res.status >= 400) {
+    // Redirects are followed here, not inside fetch: each hop counts as activity for the idle
+    // timeout, a loop or a hop to a non-HTTP URL (file:, data:, …) fails at once with its reason.
+    let res: Response;
+    const visited = new Set<string>();
+    for (let target = url; ;) {
+      res = await fetch(target, {
+        signal: ctl.signal,
+        redirect: 'manual',
+        headers: { 'user-agent': 'influencer-selection/0.1', ...(have ? { range: `bytes=${have}-` } : {}) },
+      });
+      poke();
+      const location = res.headers.get('location');
+      if (!REDIRECTS.has(res.status) || !location) break;
       await res.body?.cancel().catch(() => {});
-      throw new DownloadError(`HTTP ${res.status} ${res.statusText}`.trim(), res.status >= 500 || res.status === 429 || res.status === 408);
+      visited.add(target);
+      let next: URL;
+      try { next = new URL(location, target); } catch { throw new DownloadError(`redirected to a malformed URL`, false); }
+      next.hash = '';
+      if (next.protocol !== 'http:' && next.protocol !== 'https:') throw new DownloadError(`redirected to a non-HTTP URL (${next.protocol})`, false);
+      if (visited.has(next.href)) throw new DownloadError(`redirect loop (${visited.size} hop${visited.size > 1 ? 's' : ''})`, false);
+      if (visited.size > MAX_REDIRECTS) throw new DownloadError(`more than ${MAX_REDIRECTS} redirects`, false);
+      target = next.href;
     }
-    const append = res.status === 206 && have > 0;
+    if (res.status === 416 && have > 0) {
+      await res.body?.cancel().catch(() => {});
+      throw new StartOver('range not satisfiable');
+    }
+    if (res.status < 200 || res.status >= 300) {
+      await res.body?.cancel().catch(() => {});
+      // A 3xx here is a redirect fetch could not follow: no Location header (or a 304).
+      const why = res.status >= 300 && res.status < 400 ? ' (a redirect without a location)' : '';
+      throw new DownloadError(`HTTP ${res.status} ${res.statusText}`.trim() + why, res.status >= 500 || res.status === 429 || res.status === 408);
+    }
+    // Append only when the server resumes exactly where the partial file ends; a 206 from 0 is a
+    // whole body; any other range would corrupt the file.
+    let append = false;
+    if (res.status === 206 && have > 0) {
+      const from = Number(/^bytes\s+(\d+)-/.exec(res.headers.get('content-range') ?? '')?.[1] ?? NaN);
+      if (from === have) append = true;
+      else if (from !== 0) {
+        await res.body?.cancel().catch(() => {});
+        throw new StartOver(`server resumed at byte ${from}, not ${have}`);
+      }
+    }
     const length = Number(res.headers.get('content-length') ?? NaN);
     if (Number.isFinite(length) && (append ? have : 0) + length > opt.maxBytes) {
       await res.body?.cancel().catch(() => {});
@@ -62,7 +101,7 @@ async function tryOnce(url: string, part: string, opt: DownloadOptions): Promise
     const out = createWriteStream(part, { flags: append ? 'a' : 'w' });
     let written = append ? have : 0;
     try {
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      for await (const chunk of (res.body ?? []) as unknown as AsyncIterable<Uint8Array>) {
         poke();
         written += chunk.length;
         if (written > opt.maxBytes) throw new DownloadError(`body exceeds the cap of ${opt.maxBytes} bytes`, false);
@@ -73,12 +112,12 @@ async function tryOnce(url: string, part: string, opt: DownloadOptions): Promise
     }
     return res.headers.get('content-type') ?? '';
   } catch (e) {
-    if (e instanceof DownloadError) throw e;
+    if (e instanceof DownloadError || e instanceof StartOver) throw e;
     if (why) throw new DownloadError(`timed out: ${why}`, true);
     const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-    const msg = cause?.code ?? cause?.message ?? (e as Error).message;
-    // fetch reports a redirect loop as "redirect count exceeded": retrying cannot help.
-    throw new DownloadError(`network error: ${msg}`, !/redirect/i.test(msg));
+    const text = cause?.message ?? (e as Error).message;
+    const msg = cause?.code && !text.includes(cause.code) ? `${text} (${cause.code})` : text;
+    throw new DownloadError(`network error: ${msg}`, true);
   } finally {
     clearTimeout(total);
     clearTimeout(idle);
@@ -91,6 +130,7 @@ export async function download(url: string, opt: DownloadOptions): Promise<Downl
   await mkdir(partDir, { recursive: true });
   const part = join(partDir, hashOf(url));
   let attempts = 0;
+  let startedOver = false;
   for (;;) {
     attempts++;
     try {
@@ -102,6 +142,12 @@ export async function download(url: string, opt: DownloadOptions): Promise<Downl
       await rename(part, path);
       return { path, sha256, bytes, attempts, contentType };
     } catch (e) {
+      if (e instanceof StartOver && !startedOver) { // once, and not counted as a try
+        startedOver = true;
+        attempts--;
+        await rm(part, { force: true });
+        continue;
+      }
       const err = e instanceof DownloadError ? e : new DownloadError((e as Error).message, false);
       if (!err.transient || attempts > opt.retries) {
         await rm(part, { force: true });

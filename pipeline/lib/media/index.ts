@@ -1,12 +1,12 @@
 // Resolving every posting to a media file identified by its sha256, and probing what it holds.
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { JsonCache } from '../cache/index.ts';
-import { probe, type ProbeInfo } from '../frames/index.ts';
+import { checkDecodes, probe, type ProbeInfo } from '../frames/index.ts';
 import { download, DownloadError, sha256File, type DownloadOptions } from './download.ts';
-import { classifyUrl, findInMediaDir, insideRoots } from './locate.ts';
+import { classifyUrl, findInMediaDir, insideRoots, type MediaSource } from './locate.ts';
 
-export { classifyUrl, lastSegment, insideRoots } from './locate.ts';
+export { canonicalUrl, classifyUrl, lastSegment, insideRoots } from './locate.ts';
 export { download, DownloadError, type DownloadOptions } from './download.ts';
 
 export type Resolved =
@@ -25,6 +25,8 @@ export interface ResolveOptions {
 
 interface FileHash { sha256: string; bytes: number }
 
+const outsideRoots = (path: string) => `local path outside the allowed roots (input.allowed_roots): ${path}`;
+
 /** Resolves media for sheet rows, hashing each file once and each URL's download once. */
 export class MediaResolver {
   private fileHashes: JsonCache<FileHash>;
@@ -37,19 +39,31 @@ export class MediaResolver {
     this.downloads = new JsonCache(`${opt.cacheDir}/downloads`);
   }
 
+  /**
+   * Resolves a URL cell to a media file. Cells that name the same thing (the same URL up to case of
+   * scheme/host, spaces, a fragment or tracking parameters; the same local path) share one
+   * resolution, so equivalent URLs are never downloaded twice nor concurrently into one file.
+   */
   resolve(url: string): Promise<Resolved> {
-    let p = this.inflight.get(url);
-    if (!p) { p = this.resolveOnce(url); this.inflight.set(url, p); }
+    const src = classifyUrl(url, this.opt.baseDir);
+    const key = src.kind === 'http' ? src.url : src.kind === 'local' ? `file:${src.path}` : `invalid:${url}`;
+    let p = this.inflight.get(key);
+    if (!p) { p = this.resolveOnce(src); this.inflight.set(key, p); }
     return p;
   }
 
-  private async resolveOnce(url: string): Promise<Resolved> {
+  /** Why a URL cell is rejected without any I/O beyond resolving symlinks, or null if it may be fetched or read. */
+  check(url: string): string | null {
     const src = classifyUrl(url, this.opt.baseDir);
+    if (src.kind === 'invalid') return src.reason;
+    if (src.kind === 'local' && !insideRoots(src.path, this.opt.allowedRoots)) return outsideRoots(src.path);
+    return null;
+  }
+
+  private async resolveOnce(src: MediaSource): Promise<Resolved> {
     if (src.kind === 'invalid') return { ok: false, status: 'rejected', reason: src.reason };
     if (src.kind === 'local') {
-      if (!insideRoots(src.path, this.opt.allowedRoots)) {
-        return { ok: false, status: 'rejected', reason: `local path outside the allowed roots (input.allowed_roots): ${src.path}` };
-      }
+      if (!insideRoots(src.path, this.opt.allowedRoots)) return { ok: false, status: 'rejected', reason: outsideRoots(src.path) };
       return this.local(src.path, 'local');
     }
     const inDir = findInMediaDir(src.url, this.opt.mediaDir);
@@ -61,6 +75,7 @@ export class MediaResolver {
     try {
       const st = await stat(path);
       if (!st.isFile()) return { ok: false, status: 'media_unavailable', reason: `not a file: ${path}` };
+      if (st.size === 0) return { ok: false, status: 'media_unavailable', reason: 'empty file (0 bytes)' };
       const key = `${resolve(path)}|${st.size}|${st.mtimeMs}`;
       const { value, computed } = await this.fileHashes.getOrCompute(key, async () => ({ sha256: await sha256File(path), bytes: st.size }));
       if (computed) this.counters.hashed++;
@@ -92,16 +107,58 @@ export class MediaResolver {
 
 export type MediaProbe = ({ ok: true } & ProbeInfo) | { ok: false; error: string };
 
-/** ffprobe of a content hash, cached (content sniffing: a non-video body is recorded, not fatal). */
-export async function probeCached(cache: JsonCache<MediaProbe>, sha256: string, path: string): Promise<{ value: MediaProbe; computed: boolean }> {
-  return cache.getOrCompute(sha256, async () => {
-    try {
-      const info = await probe(path);
-      if (!(info.durationS > 0)) return { ok: false, error: 'not a playable video: no duration' };
-      return { ok: true, ...info };
-    } catch (e) {
-      return { ok: false, error: `not a playable video: ${(e as Error).message}` };
-    }
-  });
+/** What kind of text a file that ffmpeg cannot read is (a web page, an API error, a note), or null. */
+async function sniffText(path: string): Promise<string | null> {
+  const fh = await open(path, 'r');
+  let head: Buffer;
+  try {
+    const buf = Buffer.alloc(1024);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+    head = buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+  if (!head.length || head.includes(0)) return null;
+  const text = head.toString('utf8');
+  if ((text.match(/\uFFFD/g) ?? []).length > 2 || /[\u0001-\u0008\u000e-\u001f]/.test(text)) return null;
+  // Only the kind is said, never the content: a redirect may have led to a page that must not end
+  // up in the ledger or a published report.
+  if (/^\s*(<!doctype\s+html|<html|<head|<body)|<html[\s>]/i.test(text)) return 'an HTML page, not a video (a login page or an expired link?)';
+  if (/^\s*<\?xml|^\s*<[A-Za-z]/.test(text)) return 'an XML document, not a video (a storage error such as an expired link?)';
+  if (/^\s*[{[]/.test(text)) return 'a JSON document, not a video (an API error?)';
+  return 'a text file, not a video';
 }
 
+/**
+ * ffprobe of a content hash, cached (content sniffing: a non-video body is recorded, not fatal).
+ * A media is playable when ffprobe finds a video stream with a duration and its first frame decodes.
+ */
+export async function probeCached(cache: JsonCache<MediaProbe>, sha256: string, path: string): Promise<{ value: MediaProbe; computed: boolean }> {
+  // "v2": entries from before the decode check and the format allow-list are looked at again.
+  const key = `v2:${sha256}`;
+  const hit = await cache.get(key);
+  if (hit) return { value: hit, computed: false };
+  const value = await probeUncached(path);
+  // A probe killed by its time limit (a loaded machine) says nothing about the file: not cached.
+  if (value.ok || !/killed \(SIGKILL, timeout/.test(value.error)) await cache.put(key, value);
+  return { value, computed: true };
+}
+
+async function probeUncached(path: string): Promise<MediaProbe> {
+  let info: ProbeInfo;
+  try {
+    info = await probe(path);
+  } catch (e) {
+    const msg = (e as Error).message;
+    // ffprobe could not read it at all: say what it is when it is text.
+    const what = /^ffprobe exited/.test(msg) ? await sniffText(path).catch(() => null) : null;
+    return { ok: false, error: `not a playable video: ${what ?? msg}` };
+  }
+  if (!(info.durationS > 0)) return { ok: false, error: 'not a playable video: no duration' };
+  try {
+    await checkDecodes(path);
+  } catch (e) {
+    return { ok: false, error: `not a playable video: ${(e as Error).message}` };
+  }
+  return { ok: true, ...info };
+}
