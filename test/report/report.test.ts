@@ -1,0 +1,145 @@
+// The report stage on a warehouse made by the real stages from the demo sample: the HTML opens from
+// disk in headless Chromium with the network blocked, draws every chart, has one ranking row per
+// person; the PDF has a page per section and a non-blank first page; the contact sheet has a row per person.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { after, before, test } from 'node:test';
+import sharp from 'sharp';
+import { SECTIONS } from '../../pipeline/lib/report/html.ts';
+import { isLocalUrl, launchChromium } from '../../pipeline/lib/report/pdf.ts';
+import { readTable } from '../../pipeline/lib/warehouse/index.ts';
+import { ROOT, runStage, scratchProject } from '../helpers/project.ts';
+import { demoWarehouse } from './fixture.ts';
+
+let dir = '';
+let log = '';
+let stageSeconds = 0;
+const CHARTS = ['caterpillar', 'spread', 'funnel', 'reliability', 'duplicates'];
+
+before(async () => {
+  // One appearance (8% of the screen) falls under this cut, so the report shows a person who is seen
+  // but not credited and not ranked, next to the ranked ones.
+  dir = demoWarehouse((p) => { p.people.credit_min_screen_share = 0.1; });
+  const t0 = performance.now();
+  log = runStage('report', dir);
+  stageSeconds = (performance.now() - t0) / 1000;
+  process.stderr.write(`report stage on the demo sample: ${stageSeconds.toFixed(1)} s\n${log}`);
+}, { timeout: 600_000 });
+
+after(() => { if (dir) process.stderr.write(`report test folder: ${dir}\n`); });
+
+test('the report stage writes the HTML, the PDF and the contact sheet, and says so in one line', () => {
+  for (const f of ['reports/index.html', 'reports/influencers.pdf', 'reports/contact-sheet.jpg']) assert.ok(existsSync(join(dir, f)), `${f} written`);
+  assert.match(log, /^report: \d+ people \(\d+ ranked\).*reports\/influencers\.pdf \d+ pages/m);
+  const counters = JSON.parse(readFileSync(join(dir, 'data/logs/report.json'), 'utf8'));
+  assert.equal(counters.blocked_requests, 0);
+  assert.equal(counters.console_errors, 0);
+  assert.equal(counters.missing_crops, 0);
+});
+
+test('the HTML is self-contained: no external scripts, styles or images; libraries and specs inline', () => {
+  const html = readFileSync(join(dir, 'reports/index.html'), 'utf8');
+  assert.doesNotMatch(html, /<script[^>]*\ssrc=/i, 'no script src');
+  assert.doesNotMatch(html, /<link[^>]*stylesheet/i, 'no external stylesheet');
+  const body = html.slice(0, html.indexOf('<script data-lib=')); // the document before the inlined libraries
+  const imgs = [...body.matchAll(/<img[^>]*\ssrc="([^"]*)"/g)].map((m) => m[1]);
+  assert.ok(imgs.length > 0 && imgs.every((src) => src.startsWith('data:image/')), 'images are data URIs');
+  for (const lib of ['vega', 'vega-lite', 'vega-embed']) assert.match(html, new RegExp(`<script data-lib="${lib}@`), `${lib} inlined`);
+  for (const [id] of SECTIONS) assert.match(html, new RegExp(`<section id="${id}">`), `section ${id}`);
+  assert.match(html, /data version<\/td><td><code title="sha256 of the sheet">[0-9a-f]{64}<\/code>/);
+});
+
+test('in Chromium, offline: one ranking row per person, every chart drawn with marks, no errors, no requests', async () => {
+  const people = await readTable<{ influencer_id: string }>(join(dir, 'data/processed/influencers.parquet'));
+  const stats = await readTable<{ influencer_id: string; rank: number | null }>(join(dir, 'data/processed/influencer_stats.parquet'));
+  const appearances = await readTable<{ credited: boolean }>(join(dir, 'data/processed/appearances.parquet'));
+  const browser = await launchChromium();
+  try {
+    const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+    const attempted: string[] = [];
+    context.on('request', (r) => { if (!isLocalUrl(r.url())) attempted.push(r.url()); });
+    await context.route('**/*', (route) => (isLocalUrl(route.request().url()) ? route.continue() : route.abort()));
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') errors.push(`${m.type()}: ${m.text()}`); });
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(pathToFileURL(join(dir, 'reports/index.html')).href);
+    await page.waitForFunction(() => document.body.dataset.charts !== 'pending', undefined, { timeout: 30_000 });
+    assert.equal(await page.evaluate(() => document.body.dataset.charts), 'ready');
+
+    const rows = await page.$$eval('#ranking table.ranking tbody tr', (trs) => trs.map((tr) => tr.id.replace(/^rank-/, '')));
+    assert.deepEqual([...rows].sort(), people.map((p) => p.influencer_id).sort(), 'one ranking row per person');
+    const ranked = stats.filter((s) => s.rank !== null).sort((a, b) => a.rank! - b.rank!).map((s) => s.influencer_id);
+    assert.deepEqual(rows.slice(0, ranked.length), ranked, 'ranked people first, in rank order');
+    assert.ok(ranked.length < people.length, 'the fixture has an unranked person');
+
+    const charts = await page.$$eval('.chart[data-chart]', (els) => els.map((el) => ({
+      id: (el as HTMLElement).dataset.chart, rendered: (el as HTMLElement).dataset.rendered,
+      svg: el.querySelectorAll('svg').length, marks: el.querySelectorAll('svg .role-mark > *').length,
+    })));
+    assert.deepEqual(charts.map((c) => c.id).sort(), [...CHARTS].sort());
+    for (const c of charts) {
+      assert.equal(c.rendered, 'true', `${c.id} rendered`);
+      assert.ok(c.svg === 1 && c.marks > 0, `${c.id}: an SVG with marks (${c.marks})`);
+    }
+    // Every person has a gallery with face images that decoded; the uncredited appearance is listed.
+    const gallery = await page.$$eval('#gallery article.person', (as) => as.map((a) => ({ id: a.id, faces: a.querySelectorAll('img.face').length })));
+    assert.equal(gallery.length, people.length);
+    assert.ok(gallery.every((g) => g.faces > 0), 'every person shows faces');
+    const broken = await page.$$eval('img', (imgs) => imgs.filter((i) => !(i as HTMLImageElement).complete || (i as HTMLImageElement).naturalWidth === 0).length);
+    assert.equal(broken, 0, 'every image decoded');
+    const uncredited = await page.$$eval('#not-credited table', (ts) => ts[0]?.querySelectorAll('tbody tr').length ?? 0);
+    assert.equal(uncredited, appearances.filter((a) => !a.credited).length);
+    // The link from a ranking row leads to that person's videos.
+    const target = await page.$eval('#ranking tbody tr td:last-child a', (a) => (a as HTMLAnchorElement).hash);
+    assert.equal(await page.$$eval(`${target} table.videos tbody tr`, (trs) => trs.length) > 0, true);
+
+    await page.screenshot({ path: join(dir, 'reports/screenshot.png'), fullPage: true });
+    assert.deepEqual(errors, [], 'no console errors or warnings');
+    assert.deepEqual(attempted, [], 'no network requests');
+  } finally {
+    await browser.close();
+  }
+  assert.ok(existsSync(join(dir, 'reports/screenshot.png')));
+});
+
+test('the PDF has at least one page per section and a first page that is not blank', async () => {
+  const pdf = join(dir, 'reports/influencers.pdf');
+  const pages = Number(/Pages:\s+(\d+)/.exec(execFileSync('pdfinfo', [pdf], { encoding: 'utf8' }))?.[1]);
+  assert.ok(pages >= SECTIONS.length, `${pages} pages for ${SECTIONS.length} sections`);
+  execFileSync('pdftoppm', ['-f', '1', '-l', '1', '-r', '50', '-png', '-singlefile', pdf, join(dir, 'reports/page1')]);
+  const { channels } = await sharp(join(dir, 'reports/page1.png')).stats();
+  const sd = Math.max(...channels.slice(0, 3).map((c) => c.stdev));
+  assert.ok(sd > 10, `page 1 has content (pixel SD ${sd.toFixed(1)})`);
+  // The thumbnails made it into the print: page 1 holds the ranking table, with coloured faces on it.
+  const { data, info } = await sharp(join(dir, 'reports/page1.png')).raw().toBuffer({ resolveWithObject: true });
+  let coloured = 0;
+  for (let i = 0; i < data.length; i += info.channels) if (Math.max(data[i], data[i + 1], data[i + 2]) - Math.min(data[i], data[i + 1], data[i + 2]) > 40) coloured++;
+  assert.ok(coloured > 200, `page 1 shows colour images (${coloured} px)`);
+});
+
+test('the contact sheet has one row of faces per person', async () => {
+  const people = await readTable<{ influencer_id: string }>(join(dir, 'data/processed/influencers.parquet'));
+  const meta = await sharp(join(dir, 'reports/contact-sheet.jpg')).metadata();
+  const counters = JSON.parse(readFileSync(join(dir, 'data/logs/report.json'), 'utf8'));
+  assert.equal(meta.height, people.length * (96 + 8), 'rows of 96 px faces with 4 px gaps');
+  assert.equal(counters.contact_sheet.height, meta.height);
+  assert.ok(counters.contact_sheet.faces >= people.length);
+  const { channels } = await sharp(join(dir, 'reports/contact-sheet.jpg')).stats();
+  assert.ok(channels[0].stdev > 20, 'not blank');
+});
+
+test('dvc repro runs the report stage as dvc.yaml declares it and writes its three outputs', { skip: !existsSync(join(ROOT, '.venv/bin/dvc')) && 'no DVC venv (./run setup)' }, () => {
+  const s = scratchProject('report-dvc-');
+  cpSync(join(dir, 'data'), join(s.dir, 'data'), { recursive: true });
+  cpSync(join(dir, 'params.yaml'), join(s.dir, 'params.yaml'));
+  const out = s.run('dvc', ['repro', '--single-item', 'report']);
+  assert.match(out, /Running stage 'report'/);
+  for (const f of ['reports/index.html', 'reports/influencers.pdf', 'reports/contact-sheet.jpg']) assert.ok(existsSync(join(s.dir, f)), `${f} written by dvc repro`);
+  assert.match(s.run('dvc', ['status', 'report']), /up to date/);
+  const lock = readFileSync(join(s.dir, 'dvc.lock'), 'utf8');
+  for (const p of ['report:', 'people:', 'reports/influencers.pdf']) assert.ok(lock.includes(p), `dvc.lock records ${p}`);
+});
