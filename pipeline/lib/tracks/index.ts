@@ -12,10 +12,10 @@ export interface TrackFace {
 export interface TrackOptions {
   /** A track ends when it has not been seen for more than this many sampled frames. */
   maxGapFrames: number;
-  /** Boxes overlapping at least this much continue a track... */
-  minIou: number;
-  /** ...as do faces within this descriptor distance of the track's last face. */
+  /** A face within this descriptor distance of the track's last face continues it... */
   maxDistance: number;
+  /** ...or, when a descriptor is missing, a box overlapping the last one at least this much. */
+  minIou: number;
 }
 
 export function iou(a: TrackFace['box'], b: TrackFace['box']): number {
@@ -51,8 +51,10 @@ export function linkTracks(faces: TrackFace[], opt: TrackOptions): number[] {
       if (frame - prev.frame > opt.maxGapFrames) return;
       for (const f of here) {
         const o = iou(prev.box, faces[f].box);
-        const d = prev.descriptor && faces[f].descriptor ? distance(prev.descriptor, faces[f].descriptor!) : Infinity;
-        if (o >= opt.minIou || d <= opt.maxDistance) links.push({ f, t: ti, cost: Math.min(d, 1 - o) });
+        // With descriptors on both sides they decide: boxes overlap across a cut between two people.
+        const both = prev.descriptor && faces[f].descriptor;
+        const d = both ? distance(prev.descriptor!, faces[f].descriptor!) : Infinity;
+        if (both ? d <= opt.maxDistance : o >= opt.minIou) links.push({ f, t: ti, cost: both ? d : 1 - o });
       }
     });
     links.sort((a, b) => a.cost - b.cost || a.f - b.f);
