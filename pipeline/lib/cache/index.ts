@@ -6,6 +6,8 @@ import { join } from 'node:path';
 
 export const hashOf = (value: unknown) => createHash('sha256').update(typeof value === 'string' ? value : JSON.stringify(value)).digest('hex');
 
+let writes = 0;
+
 export class JsonCache<T> {
   /** @param namespace folds the params that affect the cached work into every key. */
   constructor(readonly dir: string, readonly namespace: unknown = '') {}
@@ -26,7 +28,7 @@ export class JsonCache<T> {
   async put(key: string, value: T): Promise<void> {
     const f = this.file(key);
     await mkdir(join(f, '..'), { recursive: true });
-    const tmp = `${f}.tmp-${process.pid}`;
+    const tmp = `${f}.tmp-${process.pid}-${++writes}`; // unique: two writers of one key may overlap
     await writeFile(tmp, JSON.stringify(value));
     await rename(tmp, f);
   }

@@ -61,7 +61,10 @@ export async function publishTable(conn: DuckDBConnection, schema: TableSchema, 
 /** Copies the named tables' parquet files into the warehouse file, in one transaction. */
 export async function mirrorToWarehouse(tables: string[], paths: WarehousePaths = defaultPaths): Promise<void> {
   await mkdir(dirname(paths.warehouseFile), { recursive: true });
-  const conn = await (await DuckDBInstance.create(paths.warehouseFile)).connect();
+  // One instance per call, closed at the end: two open instances on one file overwrite each
+  // other's tables when they checkpoint.
+  const instance = await DuckDBInstance.create(paths.warehouseFile);
+  const conn = await instance.connect();
   try {
     await conn.run('BEGIN TRANSACTION');
     for (const t of tables) {
@@ -73,6 +76,7 @@ export async function mirrorToWarehouse(tables: string[], paths: WarehousePaths 
     throw e;
   } finally {
     conn.closeSync();
+    instance.closeSync();
   }
 }
 
