@@ -1,13 +1,13 @@
-// Stage ingest: the sheet and the media → tables ingest_rows, media.
+// Stage ingest: the sheets (batches) and the media → tables ingest_rows, media, batches.
 // Usage: npx tsx pipeline/stages/ingest.ts   (reads params: input)
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { JsonCache } from '../lib/cache/index.ts';
 import { ingest } from '../lib/ledger/ingest.ts';
-import { ingestRowsSchema, mediaSchema } from '../lib/ledger/schema.ts';
+import { batchesSchema, ingestRowsSchema, mediaSchema } from '../lib/ledger/schema.ts';
 import { MediaResolver, type MediaProbe } from '../lib/media/index.ts';
 import { loadParams, summarise } from '../lib/run/index.ts';
-import { readSheet } from '../lib/sheet/index.ts';
+import { listBatches, readSheet, sheetSpecs } from '../lib/sheet/index.ts';
 import { writeTable } from '../lib/warehouse/index.ts';
 
 const { input } = loadParams(['input']);
@@ -15,12 +15,16 @@ const CACHE = 'data/cache/ingest';
 const STORE = 'data/media';
 await Promise.all([mkdir(CACHE, { recursive: true }), mkdir(STORE, { recursive: true })]); // DVC outs, even when empty
 
-const sheet = await readSheet(input.sheet);
-const sheetDir = dirname(resolve(input.sheet));
-const resolver = new MediaResolver({
-  baseDir: sheetDir,
+// Batches: input.sheets (files and/or globs; input.sheet, the one-file form, when set), by file name.
+const files = listBatches(sheetSpecs(input));
+const sheets = await Promise.all(files.map((f) => readSheet(f)));
+const dirs = [...new Set(files.map((f) => dirname(resolve(f))))];
+const allowedRoots = [process.cwd(), ...dirs, ...(input.media_dir ? [input.media_dir] : []), ...(input.allowed_roots ?? [])];
+// One resolver per folder holding sheets: a relative path in a sheet resolves against its folder.
+const resolvers = new Map(dirs.map((dir) => [dir, new MediaResolver({
+  baseDir: dir,
   mediaDir: input.media_dir || undefined,
-  allowedRoots: [process.cwd(), sheetDir, ...(input.media_dir ? [input.media_dir] : []), ...(input.allowed_roots ?? [])],
+  allowedRoots,
   cacheDir: CACHE,
   download: {
     storeDir: STORE,
@@ -30,9 +34,11 @@ const resolver = new MediaResolver({
     backoffMs: input.download.backoff_s * 1000,
     maxBytes: input.download.max_mb * 1024 * 1024,
   },
-});
-const result = await ingest(sheet, resolver, new JsonCache<MediaProbe>(`${CACHE}/probe`), input.download.concurrency);
+})]));
+const result = await ingest(sheets, (sh) => resolvers.get(dirname(resolve(sh.file)))!, new JsonCache<MediaProbe>(`${CACHE}/probe`), input.download.concurrency);
 await writeTable(ingestRowsSchema, result.rows);
 await writeTable(mediaSchema, result.media);
+await writeTable(batchesSchema, result.batches);
 const c = result.counters;
-await summarise('ingest', `${c.rows} rows: ${c.ok} ok, ${c.rejected} rejected, ${c.media_unavailable} media unavailable; ${c.distinct_media} distinct media (${c.probed} probed, ${c.hashed} hashed, ${c.downloaded} downloaded)`, c);
+const perBatch = result.batches.map((b) => `${b.batch} ${b.n_rows} rows (${b.ok} ok, ${b.rejected} rejected, ${b.media_unavailable} unavailable, ${b.repeated_urls} repeated URLs, ${b.new_media} new media)`).join('; ');
+await summarise('ingest', `${c.batches} batch${c.batches === 1 ? '' : 'es'}: ${perBatch}. ${c.rows} rows: ${c.ok} ok, ${c.rejected} rejected, ${c.media_unavailable} media unavailable; ${c.distinct_media} distinct media (${c.probed} probed, ${c.hashed} hashed, ${c.downloaded} downloaded)`, { ...c, per_batch: result.batches });

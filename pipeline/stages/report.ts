@@ -1,11 +1,13 @@
 // Stage report: the warehouse → reports/index.html (one self-contained file: charts, tables, face
 // thumbnails), reports/influencers.pdf (the same, printed by headless Chromium) and
-// reports/contact-sheet.jpg (one row of faces per person). Usage: npx tsx pipeline/stages/report.ts
+// reports/contact-sheet.jpg (one row of faces per person), reports/influencers.xlsx (one sheet per
+// section, a face per ranked row) and reports/influencers.csv (the ranked table). Usage: npx tsx pipeline/stages/report.ts
 // (params: report, and the sections the report shows: input, dedup, faces, embed, cluster, people)
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { buildModel, facesShown } from '../lib/report/model.ts';
 import { contactSheet } from '../lib/report/contact-sheet.ts';
+import { writeExports } from '../lib/report/exports.ts';
 import { renderHtml } from '../lib/report/html.ts';
 import { thumbnails } from '../lib/report/images.ts';
 import { printPdf } from '../lib/report/pdf.ts';
@@ -13,8 +15,9 @@ import { reportParams, runInfo } from '../lib/report/run-info.ts';
 import { loadTables, TABLES } from '../lib/report/tables.ts';
 import { vendorScripts } from '../lib/report/vendor.ts';
 import { loadParams, summarise, type Params } from '../lib/run/index.ts';
+import { listBatches, sheetSpecs } from '../lib/sheet/index.ts';
 
-const OUT = { html: 'reports/index.html', pdf: 'reports/influencers.pdf', sheet: 'reports/contact-sheet.jpg' };
+const OUT = { html: 'reports/index.html', pdf: 'reports/influencers.pdf', sheet: 'reports/contact-sheet.jpg', xlsx: 'reports/influencers.xlsx', csv: 'reports/influencers.csv' };
 const SHOWN = ['report', 'input', 'dedup', 'faces', 'embed', 'cluster', 'people'];
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -35,7 +38,10 @@ const model = buildModel(tables, {
 const cropOf = new Map(tables.faces.map((f) => [f.face_id, f.crop_path]));
 const thumbs = await thumbnails(facesShown(model), cropOf, rp.thumb_px);
 const counts = Object.fromEntries(Object.entries(TABLES).map(([k, name]) => [name, (tables[k as keyof typeof tables] as unknown[]).length]));
-const run = await runInfo(params.input?.sheet ?? null, ROOT, counts);
+// The data version covers every batch file (none found: unknown).
+let inputFiles: string[] | null = null;
+try { inputFiles = params.input ? listBatches(sheetSpecs(params.input)) : null; } catch { inputFiles = null; }
+const run = await runInfo(inputFiles, ROOT, counts);
 const html = renderHtml({ title: rp.title, model, thumbs: thumbs.uris, run, params, vendor: vendorScripts() });
 await mkdir('reports', { recursive: true });
 await writeFile(`${OUT.html}.tmp`, html);
@@ -58,6 +64,9 @@ const sheet = await contactSheet(model.people.map((p) => ({
 })), OUT.sheet, { facePx: rp.contact_sheet.face_px, maxFaces: rp.contact_sheet.max_faces });
 const tSheet = lap();
 
+const exported = await writeExports(model, { xlsx: OUT.xlsx, csv: OUT.csv }, { thumbs: thumbs.uris, title: rp.title });
+const tExports = lap();
+
 let pdf = { pages: 0, blocked: [] as string[], consoleErrors: [] as string[] };
 if (rp.pdf) pdf = await printPdf(OUT.html, OUT.pdf, { chromium: rp.chromium, title: rp.title });
 const tPdf = lap();
@@ -67,9 +76,9 @@ if (thumbs.missing.length) process.stderr.write(`report: ${thumbs.missing.length
 
 const seconds = (performance.now() - clock) / 1000;
 await summarise('report', `${model.counts.people} people (${model.counts.ranked} ranked), ${thumbs.uris.size} face thumbnails; ${OUT.html} ${(Buffer.byteLength(html) / 1e6).toFixed(1)} MB (${tHtml.toFixed(1)} s), ` +
-  `${rp.pdf ? `${OUT.pdf} ${pdf.pages} pages (${tPdf.toFixed(1)} s), ` : 'no PDF (report.pdf: false), '}${OUT.sheet} ${sheet.width}x${sheet.height} (${tSheet.toFixed(1)} s); ${seconds.toFixed(1)} s`, {
+  `${rp.pdf ? `${OUT.pdf} ${pdf.pages} pages (${tPdf.toFixed(1)} s), ` : 'no PDF (report.pdf: false), '}${OUT.sheet} ${sheet.width}x${sheet.height} (${tSheet.toFixed(1)} s), ${OUT.xlsx} + ${OUT.csv} ${exported.csv_rows} people (${tExports.toFixed(1)} s); ${seconds.toFixed(1)} s`, {
   people: model.counts.people, ranked: model.counts.ranked, thumbnails: thumbs.uris.size, missing_crops: thumbs.missing.length,
   html_bytes: Buffer.byteLength(html), pdf_pages: pdf.pages, blocked_requests: pdf.blocked.length, console_errors: pdf.consoleErrors.length,
-  contact_sheet: sheet, seconds: { html: tHtml, contact_sheet: tSheet, pdf: tPdf, total: seconds },
+  contact_sheet: sheet, exports: exported, seconds: { html: tHtml, contact_sheet: tSheet, exports: tExports, pdf: tPdf, total: seconds },
 });
 if (pdf.consoleErrors.length || pdf.blocked.length) process.exitCode = 1;

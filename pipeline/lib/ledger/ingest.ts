@@ -3,10 +3,13 @@ import { relative } from 'node:path';
 import type { JsonCache } from '../cache/index.ts';
 import { probeCached, type MediaProbe, type MediaResolver, type Resolved } from '../media/index.ts';
 import { mapLimit, progress } from '../run/index.ts';
-import { parseScore, type Sheet } from '../sheet/index.ts';
+import { batchNames, parseScore, type Sheet, type SheetRow } from '../sheet/index.ts';
 import type { Row } from '../warehouse/index.ts';
 
-export interface IngestResult { rows: Row[]; media: Row[]; counters: Record<string, number> }
+export interface IngestResult { rows: Row[]; media: Row[]; batches: Row[]; counters: Record<string, number> }
+
+/** A row of one batch, numbered across all batches (`rowNumber`) and within its file (`batchRow`). */
+interface BatchedRow extends SheetRow { batch: number; batchRow: number }
 
 const rel = (p: string) => relative(process.cwd(), p) || '.';
 
@@ -19,10 +22,22 @@ function scoreProblem(text: string): string | null {
   return `non-numeric score "${t.slice(0, 80)}"`;
 }
 
-export async function ingest(sheet: Sheet, resolver: MediaResolver, probes: JsonCache<MediaProbe>, concurrency: number): Promise<IngestResult> {
+/**
+ * Ingests one sheet or several batches (in the given order: rows are numbered across them in that
+ * order). `resolver` may be one resolver or one per batch (relative paths resolve against the
+ * batch's folder).
+ */
+export async function ingest(input: Sheet | Sheet[], resolver: MediaResolver | ((sheet: Sheet) => MediaResolver), probes: JsonCache<MediaProbe>, concurrency: number): Promise<IngestResult> {
+  const sheets = Array.isArray(input) ? input : [input];
+  const names = batchNames(sheets.map((s) => rel(s.file)));
+  const resolverOf = sheets.map((s) => (typeof resolver === 'function' ? resolver(s) : resolver));
+  const all: BatchedRow[] = sheets.flatMap((s, b) => s.rows.map((r) => ({ ...r, batch: b, batchRow: r.rowNumber })));
+  all.forEach((r, i) => { r.rowNumber = i + 1; });
+  const sheet = { rows: all };
   // Rows rejected for their cells (empty or malformed URL, a path outside the allowed roots, no
   // numeric score) are decided without touching the network or the media: nothing is fetched for them.
   const rejected = sheet.rows.map((r) => {
+    const resolver = resolverOf[r.batch];
     const problems: string[] = [];
     if (!r.url.trim()) problems.push('empty URL');
     else {
@@ -35,7 +50,7 @@ export async function ingest(sheet: Sheet, resolver: MediaResolver, probes: Json
   });
   const bar = progress('ingest: media', sheet.rows.length);
   const resolved = await mapLimit(sheet.rows, concurrency, async (r, i): Promise<Resolved | null> => {
-    const res = rejected[i].length ? null : await resolver.resolve(r.url);
+    const res = rejected[i].length ? null : await resolverOf[r.batch].resolve(r.url);
     bar.tick();
     return res;
   });
@@ -68,10 +83,13 @@ export async function ingest(sheet: Sheet, resolver: MediaResolver, probes: Json
       const p = probeOf.get(res.sha256);
       if (p && !p.ok) { status = 'media_unavailable'; problems.push(p.error); }
     }
-    const { [sheet.urlColumn]: _u, [sheet.scoreColumn]: _s, ...extra } = r.cells;
+    const src = sheets[r.batch];
+    const { [src.urlColumn]: _u, [src.scoreColumn]: _s, ...extra } = r.cells;
     return {
       row_number: r.rowNumber,
-      source_file: rel(sheet.file),
+      source_file: rel(src.file),
+      batch: names[r.batch],
+      batch_row: r.batchRow,
       sheet_row: r.sheetRow,
       url: r.url,
       score_text: r.scoreText,
@@ -98,13 +116,40 @@ export async function ingest(sheet: Sheet, resolver: MediaResolver, probes: Json
     };
   });
 
+  // Per batch: its rows by status, URLs and media already posted in an earlier batch (repeated
+  // postings: dedup makes them `duplicate`), and the media it brings that no earlier batch had.
+  const seenUrls = new Set<string>(), seenMedia = new Set<string>();
+  const batches: Row[] = sheets.map((s, b) => {
+    const mine = rows.filter((_, i) => all[i].batch === b);
+    const urls = new Set<string>(), media = new Set<string>();
+    let repeated = 0;
+    for (const r of mine) {
+      const u = String(r.url ?? '').trim();
+      if (u && seenUrls.has(u)) repeated++;
+      if (u) urls.add(u);
+      if (r.media_sha256 && !seenMedia.has(r.media_sha256 as string)) media.add(r.media_sha256 as string);
+    }
+    urls.forEach((u) => seenUrls.add(u));
+    media.forEach((m) => seenMedia.add(m));
+    const n = (st: string) => mine.filter((r) => r.status === st).length;
+    return {
+      batch_index: b + 1, batch: names[b], source_file: rel(s.file), n_rows: mine.length,
+      first_row: mine.length ? mine[0].row_number : null, last_row: mine.length ? mine[mine.length - 1].row_number : null,
+      ok: n('ok'), rejected: n('rejected'), media_unavailable: n('media_unavailable'),
+      repeated_urls: repeated, new_media: media.size,
+    };
+  });
+
   const count = (s: string) => rows.filter((r) => r.status === s).length;
+  const rc: Record<string, number> = {};
+  for (const r of new Set(resolverOf)) for (const [k, v] of Object.entries(r.counters)) rc[k] = (rc[k] ?? 0) + v;
   return {
     rows,
     media,
+    batches,
     counters: {
       rows: rows.length, ok: count('ok'), rejected: count('rejected'), media_unavailable: count('media_unavailable'),
-      distinct_media: media.length, probed, ...resolver.counters,
+      distinct_media: media.length, probed, ...rc, batches: sheets.length,
     },
   };
 }

@@ -7,6 +7,9 @@ export const ingestRowsSchema: TableSchema = {
   columns: [
     { name: 'row_number', type: 'INTEGER' },
     { name: 'source_file', type: 'VARCHAR' },
+    /** the batch (sheet file) the row came from, and its 1-based position among that file's rows */
+    { name: 'batch', type: 'VARCHAR' },
+    { name: 'batch_row', type: 'INTEGER' },
     { name: 'sheet_row', type: 'INTEGER' },
     { name: 'url', type: 'VARCHAR' },
     { name: 'score_text', type: 'VARCHAR' },
@@ -16,6 +19,27 @@ export const ingestRowsSchema: TableSchema = {
     { name: 'media_sha256', type: 'VARCHAR' },
     { name: 'media_origin', type: 'VARCHAR' },
     { name: 'extra', type: 'VARCHAR' },
+  ],
+};
+
+/** One row per batch (input sheet file), in batch order, counting its rows. */
+export const batchesSchema: TableSchema = {
+  name: 'batches',
+  orderBy: ['batch_index'],
+  columns: [
+    { name: 'batch_index', type: 'INTEGER' },
+    { name: 'batch', type: 'VARCHAR' },
+    { name: 'source_file', type: 'VARCHAR' },
+    { name: 'n_rows', type: 'INTEGER' },
+    { name: 'first_row', type: 'INTEGER' },
+    { name: 'last_row', type: 'INTEGER' },
+    { name: 'ok', type: 'INTEGER' },
+    { name: 'rejected', type: 'INTEGER' },
+    { name: 'media_unavailable', type: 'INTEGER' },
+    /** rows whose URL an earlier batch already posted (dedup makes them duplicate) */
+    { name: 'repeated_urls', type: 'INTEGER' },
+    /** distinct media first seen in this batch */
+    { name: 'new_media', type: 'INTEGER' },
   ],
 };
 

@@ -10,3 +10,4 @@ export { vendorScripts, type VendorScript } from './vendor.ts';
 export { contactSheet, type SheetRow, type SheetOptions } from './contact-sheet.ts';
 export { printPdf, launchChromium, countPages, isLocalUrl, CHROMIUM_ARGS } from './pdf.ts';
 export { runInfo, REPORT_DEFAULTS, type ReportParams } from './run-info.ts';
+export { writeExports, rankingWorkbook, rankingCsv, RANKING_COLUMNS, type ExportPaths, type XlsxOptions } from './exports.ts';

@@ -51,11 +51,22 @@ export function codeVersion(codeDir: string): string | null {
   return dirty ? `${head} (with uncommitted changes to pipeline/)` : head;
 }
 
-export async function runInfo(sheet: string | null, codeDir: string, tables: Record<string, number>, now = new Date()): Promise<RunInfo> {
+/**
+ * `sheet`: the input sheet, or the batch files. With several batches the data version is the
+ * sha256 of their "name<TAB>sha256" lines (any file added, removed or changed changes it).
+ */
+export async function runInfo(sheet: string | string[] | null, codeDir: string, tables: Record<string, number>, now = new Date()): Promise<RunInfo> {
+  const files = sheet === null ? [] : Array.isArray(sheet) ? sheet : [sheet];
+  let dataVersion: string | null = null;
+  if (files.length === 1) dataVersion = existsSync(files[0]) ? await sha256File(files[0]) : null;
+  else if (files.length > 1 && files.every((f) => existsSync(f))) {
+    const lines = await Promise.all(files.map(async (f) => `${f}\t${await sha256File(f)}\n`));
+    dataVersion = createHash('sha256').update(lines.join('')).digest('hex');
+  }
   return {
     generated_at: now.toISOString(),
-    data_version: sheet && existsSync(sheet) ? await sha256File(sheet) : null,
-    sheet,
+    data_version: dataVersion,
+    sheet: files.length ? files.join(', ') : null,
     code_version: codeVersion(codeDir),
     node: process.version,
     tables,

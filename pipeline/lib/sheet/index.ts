@@ -1,8 +1,9 @@
 // Reading the analyst's sheet (xlsx or csv) faithfully: every non-empty data row becomes a
 // SheetRow with its row number; nothing is dropped here, bad values are flagged for the ledger.
 import ExcelJS from 'exceljs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { basename, extname } from 'node:path';
+import { basename, extname, isAbsolute, join, resolve } from 'node:path';
 
 export const URL_HEADERS = ['video url', 'url', 'video_url', 'video link', 'link', 'video'];
 export const SCORE_HEADERS = ['performance', 'score', 'perf', 'metric'];
@@ -217,4 +218,102 @@ export function parseScore(text: string): number | null {
   if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(s)) return null;
   const v = percent ? Number(s) / 100 : Number(s);
   return Number.isFinite(v) ? v : null;
+}
+
+// ---- Batches: several sheet files (paths and/or globs), each one batch, ordered by file name. ----
+
+const hasWildcard = (s: string) => /[*?[]/.test(s);
+
+/** A glob segment (`*`, `?`, `[abc]`) as a RegExp; `*` and `?` never match a leading dot. */
+function segmentRegex(seg: string): RegExp {
+  let re = '';
+  for (let i = 0; i < seg.length; i++) {
+    const c = seg[i];
+    if (c === '*') re += '[^/]*';
+    else if (c === '?') re += '[^/]';
+    else if (c === '[') {
+      const end = seg.indexOf(']', i + 1);
+      if (end < 0) { re += '\\['; continue; }
+      let body = seg.slice(i + 1, end);
+      if (body.startsWith('!')) body = '^' + body.slice(1);
+      re += `[${body.replace(/\\/g, '\\\\')}]`;
+      i = end;
+    } else re += c.replace(/[.+^${}()|\\]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`);
+}
+
+function expandGlob(pattern: string, cwd: string): string[] {
+  const abs = isAbsolute(pattern);
+  const segs = pattern.split(/[\\/]+/).filter((s, i) => s !== '' || i === 0);
+  let found: string[] = [abs ? '/' : ''];
+  segs.forEach((seg, k) => {
+    if (k === 0 && abs && seg === '') return;
+    const last = k === segs.length - 1;
+    const next: string[] = [];
+    for (const base of found) {
+      const dir = resolve(cwd, base || '.');
+      if (!hasWildcard(seg)) { next.push(join(base, seg)); continue; }
+      if (!existsSync(dir) || !statSync(dir).isDirectory()) continue;
+      const re = segmentRegex(seg);
+      for (const name of readdirSync(dir)) {
+        if (name.startsWith('.') && !seg.startsWith('.')) continue;
+        if (!re.test(name)) continue;
+        const st = statSync(join(dir, name));
+        if (last ? st.isFile() : st.isDirectory()) next.push(join(base, name));
+      }
+    }
+    found = next;
+  });
+  return found.filter((f) => existsSync(resolve(cwd, f)));
+}
+
+const byName = new Intl.Collator('en', { numeric: true, sensitivity: 'variant' });
+
+/** Orders batch files by file name (numbers compared as numbers), then by their full path. */
+export function compareBatches(a: string, b: string): number {
+  return byName.compare(basename(a), basename(b)) || byName.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0);
+}
+
+/**
+ * The batch files named by `specs` (paths and/or globs such as `data/raw/*.csv`, relative to
+ * `cwd`), each once, ordered by file name. Spreadsheet lock files (`~$x.xlsx`) and dot files are
+ * skipped by globs. A plain path that does not exist, or no file at all, is an error.
+ */
+export function listBatches(specs: string[], cwd = process.cwd()): string[] {
+  const out = new Map<string, string>();
+  for (const spec of specs) {
+    if (!spec || !spec.trim()) continue;
+    if (!hasWildcard(spec)) {
+      if (!existsSync(resolve(cwd, spec))) throw new SheetError(`input sheet not found: ${spec}`);
+      out.set(resolve(cwd, spec), spec);
+      continue;
+    }
+    for (const f of expandGlob(spec, cwd)) {
+      if (basename(f).startsWith('~$')) continue;
+      if (!['.csv', '.xlsx'].includes(extname(f).toLowerCase())) continue;
+      if (!out.has(resolve(cwd, f))) out.set(resolve(cwd, f), f);
+    }
+  }
+  if (!out.size) throw new SheetError(`no input sheet found for ${JSON.stringify(specs)}`);
+  return [...out.values()].sort(compareBatches);
+}
+
+/**
+ * The sheet specs of `params.yaml: input`: `input.sheet` (one file, the older form) when set,
+ * else the list `input.sheets` (a string is taken as a one-item list).
+ */
+export function sheetSpecs(input: { sheet?: string | null; sheets?: string[] | string | null }): string[] {
+  if (typeof input.sheet === 'string' && input.sheet.trim()) return [input.sheet];
+  const s = input.sheets;
+  if (Array.isArray(s)) return s.map(String);
+  if (typeof s === 'string' && s.trim()) return [s];
+  throw new SheetError('params.yaml: set input.sheets (a list of sheet files and/or globs) or input.sheet');
+}
+
+/** A short name per batch file: its file name, or its path where two batches share a file name. */
+export function batchNames(files: string[]): string[] {
+  const count = new Map<string, number>();
+  for (const f of files) count.set(basename(f), (count.get(basename(f)) ?? 0) + 1);
+  return files.map((f) => (count.get(basename(f))! > 1 ? f : basename(f)));
 }
