@@ -53,7 +53,7 @@ import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { runProgram } from '../pipeline/lib/frames/index.ts';
 import {
-  STILL, composeVideo, mulberry32, randInt, randomColor, randomMotion, reencode, seedOf, segmentFrames, sha256File, uniform,
+  STILL, composeVideo, mulberry32, randInt, randomColor, randomMotion, reencode, seedOf, segmentFrames, sha256File, shuffle, uniform,
   type KenBurns, type Rgb, type Rng, type Segment,
 } from '../pipeline/lib/synth/index.ts';
 import type { TimelineSegment } from './identity-metrics.ts';
@@ -192,15 +192,6 @@ export interface Plan {
 function normal(rng: Rng): number {
   const u = Math.max(rng(), 1e-12);
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng());
-}
-
-function shuffle<T>(rng: Rng, items: readonly T[]): T[] {
-  const a = items.slice();
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = Math.floor(rng() * (i + 1));
-    [a[i], a[j]] = [a[j], a[i]];
-  }
-  return a;
 }
 
 function weightedPick(rng: Rng, weights: readonly number[], exclude = -1): number {

@@ -29,13 +29,15 @@ const URL_BASE = 'https://cdn.example.invalid';
 const BRAND = 7001; // the shared intro card of the "campaign" videos
 
 // ---- people: one person each, cut out of the group photos at coordinates found by eye ----------
-// Chosen so that face-api descriptors of any two of them are >= 0.6 apart (same person: <= 0.4).
+// Chosen so that descriptors of any two of them are >= 0.6 apart in every descriptor mode (faceapi,
+// aligned, flip; same person: <= 0.4). person-b used to be the laughing woman on the right of
+// sample1.jpg: 0.64 from person-c with face-api's own descriptor but 0.42 with the aligned ones.
 // Each person has a head-and-shoulders crop ('wide'), a tighter one around the face ('tight') and a
 // landscape one ('half') for the top or bottom half of a stacked two-person frame.
 interface Person { photo: string; wide: Rect; face: { x: number; y: number } }
 const PEOPLE: Record<string, Person> = {
   'person-a': { photo: 'sample1.jpg', wide: { left: 320, top: 200, width: 400, height: 600 }, face: { x: 510, y: 470 } }, // left, clown make-up
-  'person-b': { photo: 'sample1.jpg', wide: { left: 1340, top: 120, width: 460, height: 680 }, face: { x: 1575, y: 320 } }, // right, laughing
+  'person-b': { photo: 'sample6.jpg', wide: { left: 1363, top: 150, width: 460, height: 680 }, face: { x: 1593, y: 411 } }, // rightmost
   'person-c': { photo: 'sample3.jpg', wide: { left: 960, top: 100, width: 440, height: 660 }, face: { x: 1190, y: 350 } }, // middle, blonde
   'person-d': { photo: 'sample3.jpg', wide: { left: 470, top: 200, width: 440, height: 640 }, face: { x: 680, y: 450 } }, // left, curly blonde
   'person-e': { photo: 'sample6.jpg', wide: { left: 580, top: 220, width: 360, height: 620 }, face: { x: 756, y: 480 } }, // second from left

@@ -1,15 +1,17 @@
 // Stage extract: faces in sampled frames of every distinct video → tables faces, face_descriptors,
 // video_faces, and JPEG crops in data/faces/. Usage: npx tsx pipeline/stages/extract.ts  (params: faces)
-import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { existsSync, statSync } from 'node:fs';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { JsonCache } from '../lib/cache/index.ts';
+import { DESCRIPTOR_MODES } from '../lib/faces/detect.ts';
 import { detectAll, faceTables, type CachedVideo, type VideoInput } from '../lib/faces/extract.ts';
 import { faceDescriptorsSchema, facesSchema, videoFacesSchema } from '../lib/faces/schema.ts';
 import { videosSchema } from '../lib/ledger/schema.ts';
-import { loadParams, progress, summarise } from '../lib/run/index.ts';
+import { loadParams, progress, summarise, writeFileAtomic } from '../lib/run/index.ts';
 import { parquetPath, readTable, writeTable } from '../lib/warehouse/index.ts';
 
 const { faces: p } = loadParams(['faces']);
+if (!DESCRIPTOR_MODES.includes(p.descriptor)) throw new Error(`params.yaml: faces.descriptor must be one of ${DESCRIPTOR_MODES.join(', ')}, got ${p.descriptor}`);
 const CACHE = 'data/cache/extract';
 const CROPS = 'data/faces';
 await Promise.all([mkdir(CACHE, { recursive: true }), mkdir(CROPS, { recursive: true })]);
@@ -17,7 +19,8 @@ await Promise.all([mkdir(CACHE, { recursive: true }), mkdir(CROPS, { recursive: 
 const videos = await readTable<VideoInput>(parquetPath(videosSchema.name));
 const job = {
   sampling: { fps: p.fps, longSide: p.long_side, maxFrames: Math.ceil(p.fps * p.max_seconds) },
-  detect: { detector: p.detector, minScore: p.min_score },
+  // The descriptor mode is part of the cache key: changing it recomputes every video.
+  detect: { detector: p.detector, minScore: p.min_score, descriptor: p.descriptor, closeUps: p.close_ups },
   cropPx: p.crop_px,
 };
 const cache = new JsonCache<CachedVideo>(CACHE, job);
@@ -31,12 +34,17 @@ const tracking = { maxGapFrames: p.tracks.max_gap_frames, minIou: p.tracks.min_i
 const { faces, descriptors, perVideo, rejected } = faceTables(videos, byVideo, gates, tracking);
 
 // Crops are written from the cache, so a cached video's crops come back if data/faces was cleared.
+// Each one to a temp file renamed into place (a killed run leaves whole crops or none); a crop
+// already there with the right size is kept. Temp files of a killed run are swept first.
+for (const f of await readdir(CROPS)) if (/\.tmp-\d+-\d+$/.test(f)) await rm(`${CROPS}/${f}`, { force: true });
 for (const v of videos) {
   const rec = byVideo.get(v.video_id)!;
   const ids = faces.filter((f) => f.video_id === v.video_id);
   await Promise.all(rec.faces.map((f, i) => {
     const path = ids[i].crop_path as string | null;
-    return f.crop && path && !existsSync(path) ? writeFile(path, Buffer.from(f.crop, 'base64')) : null;
+    if (!f.crop || !path) return null;
+    const jpeg = Buffer.from(f.crop, 'base64');
+    return existsSync(path) && statSync(path).size === jpeg.length ? null : writeFileAtomic(path, jpeg);
   }));
 }
 await writeTable(facesSchema, faces);

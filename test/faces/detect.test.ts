@@ -4,7 +4,9 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import { createDetector, descriptorDistance, faceCrop, type DetectedFace, type FaceDetector, type RgbFrame } from '../../pipeline/lib/faces/index.ts';
+import {
+  CHIP, createDetector, descriptorDistance, dlibChip, faceCrop, type DetectedFace, type FaceDetector, type RgbFrame,
+} from '../../pipeline/lib/faces/index.ts';
 
 const FACES = fileURLToPath(new URL('../../../shared/data/faces/', import.meta.url));
 const skip = existsSync(FACES) ? false : 'needs ../shared/data/faces';
@@ -84,16 +86,64 @@ test('same person is closer than different people (3 people x 3 LFW photos)', { 
   }
 });
 
-test('no tensors leak across detections (faces and empty frames, both detectors)', { skip }, async () => {
+/** Mirrors an rgb24 image left-right. */
+function mirrored(f: { data: Uint8Array; width: number; height: number }): Buffer {
+  const out = Buffer.alloc(f.data.length);
+  for (let y = 0; y < f.height; y++) for (let x = 0; x < f.width; x++) {
+    const s = (y * f.width + x) * 3, d = (y * f.width + (f.width - 1 - x)) * 3;
+    out[d] = f.data[s]; out[d + 1] = f.data[s + 1]; out[d + 2] = f.data[s + 2];
+  }
+  return out;
+}
+
+test('descriptor modes: faceapi, aligned (dlib chip) and flip (chip + mirror, the default) on the same face', { skip }, async () => {
+  const det = await getDetector();
+  const frame = await loadRgb('lfw/Tony_Blair/Tony_Blair_0009.jpg');
+  const by = async (descriptor?: 'faceapi' | 'aligned' | 'flip') => centred(await det.detect(frame, descriptor ? { descriptor } : {}), frame)!;
+  const [faceapi, aligned, flip, dflt] = [await by('faceapi'), await by('aligned'), await by('flip'), await by()];
+  // Detection and landmarks don't depend on the mode; only the descriptor does.
+  for (const f of [aligned, flip, dflt]) {
+    assert.deepEqual(f.box, faceapi.box);
+    assert.deepEqual(f.landmarks, faceapi.landmarks);
+    assert.equal(f.descriptor?.length, 128);
+    assert.ok(f.descriptor!.every(Number.isFinite));
+  }
+  assert.deepEqual(dflt.descriptor, flip.descriptor);
+  assert.ok(descriptorDistance(faceapi.descriptor!, aligned.descriptor!) > 1e-3, 'aligned differs from faceapi');
+  // aligned = the net on the dlib chip; flip = the mean of that and the net on the chip mirrored.
+  const { tf, faceapi: api } = det.engine;
+  const net = async (px: Buffer) => {
+    const t = tf.tensor3d(new Uint8Array(px.buffer, px.byteOffset, px.length), [CHIP, CHIP, 3], 'int32');
+    try { return (await api.nets.faceRecognitionNet.computeFaceDescriptor(t as never)) as Float32Array; } finally { t.dispose(); }
+  };
+  const chip = dlibChip(frame, faceapi.landmarks!);
+  const a = await net(chip), b = await net(mirrored({ data: chip, width: CHIP, height: CHIP }));
+  assert.deepEqual(aligned.descriptor, Float32Array.from(a));
+  assert.deepEqual(flip.descriptor, Float32Array.from(a, (x, i) => (x + b[i]) / 2));
+  // flip is nearly mirror-invariant: the photo mirrored gives almost the same descriptor.
+  const m: RgbFrame = { ...frame, data: mirrored(frame) };
+  const mFlip = centred(await det.detect(m), m)!, mAligned = centred(await det.detect(m, { descriptor: 'aligned' }), m)!;
+  const dFlip = descriptorDistance(flip.descriptor!, mFlip.descriptor!), dAligned = descriptorDistance(aligned.descriptor!, mAligned.descriptor!);
+  assert.ok(dFlip < 0.15 && dFlip < dAligned, `mirrored photo: flip moves ${dFlip}, aligned ${dAligned}`);
+  // Without descriptors the mode is irrelevant; an unknown mode is refused.
+  assert.equal((await det.detect(frame, { descriptors: false, descriptor: 'flip' }))[0].descriptor, null);
+  await assert.rejects(det.detect(frame, { descriptor: 'dlib' as never }), /descriptor must be one of/);
+});
+
+test('no tensors leak across detections (faces and empty frames, both detectors, every descriptor mode)', { skip }, async () => {
   const det = await getDetector();
   const tf = det.engine.tf;
   const frame = await loadRgb('lfw/Tony_Blair/Tony_Blair_0001.jpg'); // two faces
   const empty: RgbFrame = { data: Buffer.alloc(320 * 240 * 3, 90), width: 320, height: 240, channels: 3 };
   await det.detect(frame); // warm up (first runs may allocate lasting state)
   await det.detect(frame, { detector: 'tiny' });
+  await det.detect(frame, { descriptor: 'faceapi' });
+  await det.detect(frame, { descriptor: 'aligned' });
   const before = tf.memory();
   for (let i = 0; i < 3; i++) {
     assert.ok((await det.detect(frame)).length >= 1);
+    assert.ok((await det.detect(frame, { descriptor: 'faceapi' })).length >= 1);
+    assert.ok((await det.detect(frame, { descriptor: 'aligned' })).length >= 1);
     await det.detect(frame, { detector: 'tiny' });
     assert.equal((await det.detect(empty)).length, 0);
   }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { stringify, parse } from 'yaml';
 import { readTable } from '../../pipeline/lib/warehouse/index.ts';
-import { ROOT, runStage } from '../helpers/project.ts';
+import { creditAllKinds, ROOT, runStage } from '../helpers/project.ts';
 
 test('the whole pipeline on the sample: no_face rows, tracks, embeddings, people, corrupt video recorded', { timeout: 600_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'faces-stages-'));
@@ -18,6 +18,7 @@ test('the whole pipeline on the sample: no_face rows, tracks, embeddings, people
   writeFileSync(join(dir, 'data/raw/media/broken'), Buffer.concat([readFileSync(join(dir, 'data/raw/media/vid-01')).subarray(0, 64), noise]));
   appendFileSync(join(dir, 'data/raw/sample.csv'), 'https://cdn.example.invalid/campaign/broken,1.0\n');
   const params = parse(readFileSync(join(ROOT, 'params.yaml'), 'utf8'));
+  creditAllKinds(params);
   writeFileSync(join(dir, 'params.yaml'), stringify(params));
   for (const s of ['ingest', 'dedup', 'extract', 'embed', 'cluster', 'aggregate']) runStage(s, dir);
 

@@ -1,5 +1,6 @@
 // Test support: a scratch copy of the project (code, dvc.yaml, params) in a temp folder, with its
-// own git + DVC repo, so tests run the real `dvc repro` without touching the working tree.
+// own git + DVC repo, so tests run the real `dvc repro` without touching the working tree. Its params
+// credit every track kind (creditAllKinds); a test on real footage sets people.credit_kinds back.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +18,14 @@ const env = {
   PATH: `${ROOT}/.venv/bin:${ROOT}/node_modules/.bin:${process.env.PATH}`,
 };
 
+/**
+ * The demo sample and the synthetic benchmarks are composed from still photos, so their faces are
+ * "depicted" by construction (DESIGN): tests that count people in them credit every kind.
+ */
+export function creditAllKinds(params: any): void {
+  params.people.credit_kinds = ['live', 'depicted', 'overlay'];
+}
+
 export interface Scratch { dir: string; run(cmd: string, args: string[]): string; setParams(patch: (p: any) => void): void; log(stage: string): any }
 
 export function scratchProject(prefix = 'infsel-'): Scratch {
@@ -27,6 +36,9 @@ export function scratchProject(prefix = 'infsel-'): Scratch {
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
   writeFileSync(join(dir, '.gitignore'), 'node_modules\n/data\n');
   const run = (cmd: string, args: string[]) => execFileSync(cmd, args, { cwd: dir, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
+  const params = parse(readFileSync(join(dir, 'params.yaml'), 'utf8'));
+  creditAllKinds(params);
+  writeFileSync(join(dir, 'params.yaml'), stringify(params));
   run('git', ['init', '-q']);
   run('dvc', ['init', '-q']);
   run('dvc', ['config', 'core.analytics', 'false']);

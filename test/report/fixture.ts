@@ -8,7 +8,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, r
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { ROOT, runStage } from '../helpers/project.ts';
+import { creditAllKinds, ROOT, runStage } from '../helpers/project.ts';
 
 const CACHE = join(tmpdir(), 'infsel-report-fixture');
 const KEPT = ['raw', 'cache'];
@@ -19,10 +19,13 @@ export function demoWarehouse(patch: (params: any) => void = () => {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'report-stage-'));
   const useCache = process.env.REPORT_FIXTURE_CACHE !== '0';
   mkdirSync(join(dir, 'data'), { recursive: true });
-  if (useCache) for (const k of KEPT) if (existsSync(join(CACHE, k))) cpSync(join(CACHE, k), join(dir, 'data', k), { recursive: true });
+  // Else the compare tests' seed (the same sample and stage caches: test/compare/fixture.ts), when it ran first.
+  const seed = [CACHE, join(tmpdir(), 'infsel-runs-seed')].find((d) => KEPT.every((k) => existsSync(join(d, k))));
+  if (useCache && seed) for (const k of KEPT) cpSync(join(seed, k), join(dir, 'data', k), { recursive: true });
   // Idempotent: rewrites nothing when the kept files still match its plan.
   execFileSync('node', ['--import', import.meta.resolve('tsx'), join(ROOT, 'scripts/make-sample.ts'), '--out', join(dir, 'data/raw')], { stdio: 'ignore' });
   const params = parse(readFileSync(join(ROOT, 'params.yaml'), 'utf8'));
+  creditAllKinds(params);
   patch(params);
   writeFileSync(join(dir, 'params.yaml'), stringify(params));
   for (const s of UPSTREAM) runStage(s, dir);

@@ -12,8 +12,9 @@
 // different people 0.79 ± 0.08.
 export { loadFaceEngine, defaultModelDir, wasmDir, NET_WEIGHTS } from './backend.ts';
 export type { BackendOptions, FaceEngine, NetName } from './backend.ts';
-export { createDetector, detectFaces, descriptorDistance, netsFor, DEFAULT_DETECT } from './detect.ts';
-export type { DetectOptions, DetectedFace, DetectorName, FaceDetector, FaceQuality, RgbFrame } from './detect.ts';
+export { createDetector, detectFaces, chipDescriptor, descriptorDistance, netsFor, DEFAULT_DETECT, DESCRIPTOR_MODES } from './detect.ts';
+export type { DescriptorMode, DetectOptions, DetectedFace, DetectorName, FaceDetector, FaceQuality, RgbFrame } from './detect.ts';
+export { dlibChip, CHIP, CHIP_PADDING, DLIB_MEAN_X, DLIB_MEAN_Y } from './align.ts';
 export { poseFromLandmarks, blurScore, laplacianVariance, greyPatch, clipBox, fivePoints } from './quality.ts';
 export type { Box, Point, PoseEstimate, RawImage } from './quality.ts';
 export { faceCrop, alignedPixels, fitSimilarity, alignTemplate, plainCropRegion, ARCFACE_112 } from './crop.ts';

@@ -41,8 +41,8 @@ export const tracksSchema: TableSchema = {
   name: 'tracks', orderBy: ['track_id'],
   columns: [
     { name: 'track_id', type: 'VARCHAR' }, { name: 'video_id', type: 'VARCHAR' },
-    /** live, depicted, overlay — decided by a later stage (issue 9); null until then */
-    { name: 'kind', type: 'VARCHAR' }, { name: 'kind_score', type: 'DOUBLE' },
+    /** live, depicted or overlay (faces/kind.ts), the share of the live tests passed, and why */
+    { name: 'kind', type: 'VARCHAR' }, { name: 'kind_score', type: 'DOUBLE' }, { name: 'kind_evidence', type: 'VARCHAR' },
     { name: 'n_faces', type: 'INTEGER' }, { name: 'first_t_s', type: 'DOUBLE' }, { name: 'last_t_s', type: 'DOUBLE' },
     /** mean share of the frame the face covers, over all sampled frames of the video */
     { name: 'screen_share', type: 'DOUBLE' }, { name: 'exemplar_face_id', type: 'VARCHAR' },

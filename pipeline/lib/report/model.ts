@@ -162,7 +162,7 @@ export function buildModel(t: ReportTables, opt: ModelOptions): ReportModel {
   })).sort((a, b) => byId(a.influencer_id, b.influencer_id) || byId(a.video_id, b.video_id));
   const unassigned: UnassignedTrack[] = t.tracks.filter((tr) => !personOfTrack.get(tr.track_id)).map((tr) => {
     const kinds = opt.creditKinds ?? null;
-    const why = tr.kind !== null && kinds && !kinds.includes(tr.kind) ? `kind "${tr.kind}" is not credited (people.credit_kinds: ${kinds.join(', ')})`
+    const why = tr.kind !== null && kinds && !kinds.includes(tr.kind) ? `kind "${tr.kind}"${tr.kind_evidence ? ` (${tr.kind_evidence})` : ''} is not credited (people.credit_kinds: ${kinds.join(', ')})`
       : opt.minTrackFaces != null && tr.n_faces < opt.minTrackFaces ? `only ${tr.n_faces} face(s), fewer than cluster.min_track_faces (${opt.minTrackFaces})`
         : 'not assigned to a person';
     return { track_id: tr.track_id, video_id: tr.video_id, kind: tr.kind, kind_score: tr.kind_score, n_faces: tr.n_faces, screen_share: tr.screen_share, face_id: tr.exemplar_face_id, why };

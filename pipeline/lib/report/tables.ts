@@ -11,7 +11,7 @@ export interface FaceRow {
   gate: string; track_id: string | null; crop_path: string | null;
 }
 export interface TrackRow {
-  track_id: string; video_id: string; kind: string | null; kind_score: number | null; n_faces: number;
+  track_id: string; video_id: string; kind: string | null; kind_score: number | null; kind_evidence?: string | null; n_faces: number;
   first_t_s: number; last_t_s: number; screen_share: number; exemplar_face_id: string | null;
 }
 export interface TrackPersonRow { track_id: string; video_id: string; influencer_id: string | null }

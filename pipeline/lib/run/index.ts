@@ -1,6 +1,6 @@
 // What every stage script shares: params, bounded concurrency, progress and the one-line summary.
 import { readFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { parse } from 'yaml';
 
 export type Params = Record<string, any>;
@@ -48,9 +48,21 @@ export function progress(label: string, total: number) {
   };
 }
 
+let tmpFiles = 0;
+
+/**
+ * Writes a file so that a reader (or a rerun after a crash) sees either the old file or the whole
+ * new one: a temp file in the same folder (`<file>.tmp-<pid>-<n>`), then renamed into place.
+ */
+export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+  const tmp = `${file}.tmp-${process.pid}-${++tmpFiles}`;
+  await writeFile(tmp, data);
+  await rename(tmp, file);
+}
+
 /** Prints the stage's one-line summary and records its counters in data/logs/<stage>.json. */
 export async function summarise(stage: string, line: string, counters: Record<string, unknown>) {
   process.stderr.write(`${stage}: ${line}\n`);
   await mkdir('data/logs', { recursive: true });
-  await writeFile(`data/logs/${stage}.json`, JSON.stringify(counters, null, 1) + '\n');
+  await writeFileAtomic(`data/logs/${stage}.json`, JSON.stringify(counters, null, 1) + '\n');
 }

@@ -1,6 +1,6 @@
 // Synthetic social-style videos for tests and the demo data: stills with pan/zoom, two-up
 // segments, faceless segments, a shared title card, and near-duplicate re-encodes.
-export { mulberry32, seedOf, uniform, randInt, pick, type Rng } from './prng.ts';
+export { mulberry32, seedOf, uniform, randInt, pick, shuffle, type Rng } from './prng.ts';
 export {
   photoStill, pairStill, colorStill, noiseStill, titleCard, titleCardSvg, randomColor,
   type RawImage, type Rect, type PhotoSource, type Rgb, type PairLayout,

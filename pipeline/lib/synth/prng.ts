@@ -40,3 +40,13 @@ export function pick<T>(rng: Rng, items: readonly T[]): T {
   if (items.length === 0) throw new RangeError('pick from an empty array');
   return items[Math.floor(rng() * items.length)];
 }
+
+/** A shuffled copy of an array (Fisher-Yates, from the last element down). */
+export function shuffle<T>(rng: Rng, items: readonly T[]): T[] {
+  const a = items.slice();
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(rng() * (i + 1));
+    [a[i], a[j]] = [a[j], a[i]];
+  }
+  return a;
+}

@@ -1,8 +1,10 @@
 // The warehouse: every table is a parquet file under data/processed (the DVC outs) and the same
 // table inside data/warehouse.duckdb for SQL users, notebooks and the report.
-// Writes are crash-safe: parquet goes to a temp file then is renamed; the DuckDB replace is one transaction.
+// Writes are crash-safe: parquet goes to a temp file then is renamed; the DuckDB replace is one
+// transaction (test/hardening/crash.test.ts kills every stage mid-write).
 import { DuckDBConnection, DuckDBInstance, FLOAT, LIST, VARCHAR, type DuckDBValue } from '@duckdb/node-api';
-import { mkdir, rename } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 
 export type ColumnType = 'VARCHAR' | 'DOUBLE' | 'INTEGER' | 'BOOLEAN' | 'FLOAT[]' | 'VARCHAR[]';
@@ -61,6 +63,15 @@ export async function publishTable(conn: DuckDBConnection, schema: TableSchema, 
 /** Copies the named tables' parquet files into the warehouse file, in one transaction. */
 export async function mirrorToWarehouse(tables: string[], paths: WarehousePaths = defaultPaths): Promise<void> {
   await mkdir(dirname(paths.warehouseFile), { recursive: true });
+  // A new warehouse is created aside and renamed into place: killed between creating the file and
+  // writing its header, DuckDB would leave a file it then refuses to open ("not a valid DuckDB
+  // database file"). Once it exists, DuckDB's WAL makes each transaction all or nothing.
+  if (!existsSync(paths.warehouseFile)) {
+    const tmp = `${paths.warehouseFile}.tmp-${process.pid}`;
+    await rm(tmp, { force: true });
+    (await DuckDBInstance.create(tmp)).closeSync();
+    await rename(tmp, paths.warehouseFile);
+  }
   // One instance per call, closed at the end: two open instances on one file overwrite each
   // other's tables when they checkpoint.
   const instance = await DuckDBInstance.create(paths.warehouseFile);

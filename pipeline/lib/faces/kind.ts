@@ -1,0 +1,117 @@
+// Live presenter, printed photo or overlay? Each track gets a kind from what its on-screen person does
+// across the video's sampled frames (DESIGN "Faces"; measured on hand-labelled real footage by
+// bench/live.ts). At one frame per second a presenter is seen again and again, large, confidently
+// detected and with a changing face (expression, pose); printed photos on products, posters and
+// drawings are small, seen once, detected with less confidence or rigid; a still picture held on
+// screen (a meme intro, a composited avatar) repeats the identical face.
+//
+// The tracks of one video are first grouped into on-screen persons (average-linkage on track
+// descriptors; tracks seen at the same time are different persons), and every track of a group gets
+// the group's kind:
+//   frozen  - two of its faces are nearly identical (descriptor distance < frozen_distance): a still
+//             picture → 'overlay' when small (face height < overlay_max_height of the frame), else 'depicted';
+//   live    - seen in ≥ min_frames sampled frames, best detector score ≥ min_score, largest face height
+//             ≥ min_height of the frame, and the face shape changes (median landmark residual after
+//             a similarity fit ≤ max_shape_change: a rigid print moved in 3-D changes less than an
+//             expression, but different printed photos grouped together change far more);
+//   else    - 'depicted', except that a person seen in fewer frames who passes every other test is live
+//             when a live person is on screen in the same frame (a second person in live footage).
+// kind_score is the share of the four live tests passed (1 = live).
+import { agglomerate } from '../cluster/index.ts';
+import { distance } from '../tracks/index.ts';
+
+export type TrackKind = 'live' | 'depicted' | 'overlay';
+
+export interface KindParams {
+  group_distance: number;
+  min_frames: number;
+  min_score: number;
+  min_height: number;
+  max_shape_change: number;
+  frozen_distance: number;
+  overlay_max_height: number;
+}
+
+export interface KindFace {
+  face_id: string; track_id: string | null; frame: number; h: number; frame_height: number;
+  det_score: number; landmarks: number[] | null;
+}
+export interface KindTrack { track_id: string; video_id: string; first_t_s: number; last_t_s: number; vector: number[] }
+export interface KindDecision { kind: TrackKind; kind_score: number; evidence: string }
+
+/** 68 landmarks (flat x,y) centred and scaled to unit RMS radius. */
+function normalisedShape(flat: number[]): number[][] {
+  const pts: number[][] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) pts.push([flat[i], flat[i + 1]]);
+  const mx = pts.reduce((s, p) => s + p[0], 0) / pts.length, my = pts.reduce((s, p) => s + p[1], 0) / pts.length;
+  const c = pts.map(([x, y]) => [x - mx, y - my]);
+  const r = Math.sqrt(c.reduce((s, [x, y]) => s + x * x + y * y, 0) / c.length) || 1;
+  return c.map(([x, y]) => [x / r, y / r]);
+}
+
+/** RMS residual of the best similarity (rotation + scale) fit of shape a onto shape b (both normalised). */
+export function shapeChange(a: number[][], b: number[][]): number {
+  let re = 0, im = 0, den = 0;
+  for (let i = 0; i < a.length; i++) {
+    re += b[i][0] * a[i][0] + b[i][1] * a[i][1];
+    im += b[i][1] * a[i][0] - b[i][0] * a[i][1];
+    den += a[i][0] ** 2 + a[i][1] ** 2;
+  }
+  const ar = re / (den || 1), ai = im / (den || 1);
+  let r = 0;
+  for (let i = 0; i < a.length; i++) r += (ar * a[i][0] - ai * a[i][1] - b[i][0]) ** 2 + (ai * a[i][0] + ar * a[i][1] - b[i][1]) ** 2;
+  return Math.sqrt(r / a.length);
+}
+
+const median = (xs: number[]) => {
+  if (!xs.length) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/** The kind of every track, by on-screen person within its video. */
+export function classifyTracks(tracks: KindTrack[], faces: KindFace[], vectors: Map<string, number[]>, p: KindParams): Map<string, KindDecision> {
+  const facesOf = new Map<string, KindFace[]>();
+  for (const f of faces) if (f.track_id) facesOf.set(f.track_id, [...(facesOf.get(f.track_id) ?? []), f]);
+  const byVideo = new Map<string, KindTrack[]>();
+  for (const t of tracks) byVideo.set(t.video_id, [...(byVideo.get(t.video_id) ?? []), t]);
+  const out = new Map<string, KindDecision>();
+  for (const vt of byVideo.values()) {
+    const labels = agglomerate(vt.map((t) => ({ id: t.track_id, vector: t.vector, group: t.video_id, start: t.first_t_s, end: t.last_t_s })),
+      { threshold: p.group_distance, linkage: 'average' });
+    const groups = [...new Set(labels)].map((k) => {
+      const members = vt.filter((_, i) => labels[i] === k);
+      const fs = members.flatMap((t) => facesOf.get(t.track_id) ?? []);
+      return { members, frames: new Set(fs.map((f) => f.frame)), ...decide(fs, vectors, p) };
+    });
+    const liveFrames = new Set(groups.filter((g) => g.kind === 'live').flatMap((g) => [...g.frames]));
+    for (const g of groups) {
+      const beside = g.onlyFewFrames && [...g.frames].some((f) => liveFrames.has(f));
+      const decision = beside ? { kind: 'live' as const, kind_score: 1, evidence: `${g.evidence}, beside a live person` } : { kind: g.kind, kind_score: g.kind_score, evidence: g.evidence };
+      for (const t of g.members) out.set(t.track_id, decision);
+    }
+  }
+  return out;
+}
+
+function decide(fs: KindFace[], vectors: Map<string, number[]>, p: KindParams): KindDecision & { onlyFewFrames: boolean } {
+  const frames = new Set(fs.map((f) => f.frame)).size;
+  const score = Math.max(0, ...fs.map((f) => f.det_score));
+  const height = Math.max(0, ...fs.map((f) => f.h / f.frame_height));
+  const shapes = fs.filter((f) => f.landmarks && f.landmarks.length >= 136).map((f) => normalisedShape(f.landmarks!));
+  const changes: number[] = [];
+  const near: number[] = [];
+  for (let i = 0; i < fs.length; i++) for (let j = i + 1; j < fs.length; j++) {
+    const a = vectors.get(fs[i].face_id), b = vectors.get(fs[j].face_id);
+    if (a && b && fs[i].frame !== fs[j].frame) near.push(distance(a, b));
+  }
+  for (let i = 0; i < shapes.length; i++) for (let j = i + 1; j < shapes.length; j++) changes.push(shapeChange(shapes[i], shapes[j]));
+  const change = median(changes);
+  const frozen = near.length > 0 && Math.min(...near) < p.frozen_distance;
+  const tests = [frames >= p.min_frames, score >= p.min_score, height >= p.min_height, !(change > p.max_shape_change) && !frozen];
+  const passed = tests.filter(Boolean).length;
+  const kind: TrackKind = frozen ? (height < p.overlay_max_height ? 'overlay' : 'depicted') : passed === tests.length ? 'live' : 'depicted';
+  const evidence = `${frames} frame${frames === 1 ? '' : 's'}, score ${score.toFixed(2)}, height ${(100 * height).toFixed(0)}%, ` +
+    `shape change ${Number.isNaN(change) ? '-' : change.toFixed(2)}${frozen ? ', identical face repeated' : ''}`;
+  return { kind, kind_score: passed / tests.length, evidence, onlyFewFrames: !frozen && !tests[0] && passed === tests.length - 1 };
+}
