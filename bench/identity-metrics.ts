@@ -38,7 +38,8 @@
 //    is in. A track's true label is the plurality over its faces (null if most faces fall on
 //    faceless segments). This covers two-person videos exactly. Known limitation: a background
 //    face in a photo (LFW photos sometimes show another person at the edge) gets the photo's
-//    person as its label.
+//    person as its label; `backgroundTracks` finds those tracks (a larger face of the same label
+//    in each of their frames), so they can be left out.
 //
 // 2. Video level (`videoItems`; a simple fallback needing only `appearances`). Items = the
 //    distinct videos that show exactly one person; true label = that person; predicted label =
@@ -291,6 +292,28 @@ export function trackIdentity(timeline: readonly TimelineSegment[], faces: reado
     if (better) { best = id; bestN = n; }
   }
   return best;
+}
+
+/** A detected face for `backgroundTracks`: its track, its sampled frame, its box height and its `identityAt` label. */
+export interface LabelledFace { track: string | null; frame: string; h: number; label: string | null }
+
+/**
+ * Tracks that are background faces of the photo on screen: in every frame of the track another face
+ * with the same label is larger. The timeline knows which photo is on screen, not which face in it is
+ * the named person, so such a face (another person at the edge of an LFW photo) gets the photo's person
+ * as its label (the known limitation above); evaluating with these tracks unlabelled removes that noise.
+ */
+export function backgroundTracks(faces: readonly LabelledFace[]): Set<string> {
+  const byFrame = new Map<string, LabelledFace[]>();
+  for (const f of faces) byFrame.set(f.frame, [...(byFrame.get(f.frame) ?? []), f]);
+  const behind = (f: LabelledFace) => f.label !== null && byFrame.get(f.frame)!.some((g) => g !== f && g.label === f.label && g.h > f.h);
+  const out = new Set<string>(), seen = new Set<string>();
+  for (const f of faces) {
+    if (f.track === null) continue;
+    if (!seen.has(f.track)) { seen.add(f.track); out.add(f.track); }
+    if (!behind(f)) out.delete(f.track);
+  }
+  return out;
 }
 
 // ---- video level -------------------------------------------------------------------------------

@@ -1,20 +1,24 @@
 // Benchmark: the real pipeline (ingest → aggregate) on a labelled identity benchmark generated from
 // ../shared/data/faces by bench/identity-gen.ts; prints pairwise and BCubed precision/recall/F of
 // track → person and video → person, people found vs true, and the time per stage.
-// Usage: ./run bench identity [--bench DIR] [--seed 1 --people 40 --videos 150] [--sweep 0.45,0.5,0.55,0.6] [--set key=value ...]
+// Also how the registry's centroid matching (cluster.match_threshold) does on the benchmark's people.
+// Usage: ./run bench identity [--bench DIR] [--work DIR] [--seed 1 --people 40 --videos 150] [--sweep 0.45,0.5,0.55,0.6]
+//                             [--match-sweep 0.35,0.45] [--set key=value ...]
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse, stringify } from 'yaml';
+import { assignIds, type Registry } from '../pipeline/lib/registry/index.ts';
+import { meanVector } from '../pipeline/lib/tracks/index.ts';
 import { readTable } from '../pipeline/lib/warehouse/index.ts';
 import { SHARED, ROOT, runStage } from '../test/helpers/project.ts';
 import { DEFAULTS, generate, type Truth } from './identity-gen.ts';
-import { evaluate, formatEvaluation, trackIdentity, videoItems } from './identity-metrics.ts';
+import { backgroundTracks, evaluate, formatEvaluation, identityAt, trackIdentity, videoItems } from './identity-metrics.ts';
 
 const { values } = parseArgs({ options: {
   bench: { type: 'string' }, seed: { type: 'string', default: '1' }, people: { type: 'string', default: '40' }, videos: { type: 'string', default: '150' },
-  sweep: { type: 'string' }, set: { type: 'string', multiple: true, default: [] }, work: { type: 'string' },
+  sweep: { type: 'string' }, 'match-sweep': { type: 'string' }, set: { type: 'string', multiple: true, default: [] }, work: { type: 'string' },
 } });
 
 const bench = values.bench ?? join(tmpdir(), `identity-bench-s${values.seed}-p${values.people}-v${values.videos}`);
@@ -47,7 +51,8 @@ for (const stage of ['ingest', 'dedup', 'extract', 'embed', 'cluster', 'aggregat
   console.log(`  ${stage.padEnd(9)} ${((performance.now() - t0) / 1000).toFixed(1).padStart(6)} s  ${line}`);
 }
 
-async function score(label: string) {
+/** Prints the evaluation of the run in the work folder; returns each track's true person (null for background faces). */
+async function score(label: string): Promise<Map<string, string | null>> {
   const p = (t: string) => join(work, 'data/processed', `${t}.parquet`);
   const [rows, videos, faces, trackPeople, appearances] = await Promise.all(['rows', 'videos', 'faces', 'track_people', 'appearances'].map((t) => readTable<any>(p(t))));
   const segment = (url: string) => url.split('/').pop()!;
@@ -55,13 +60,21 @@ async function score(label: string) {
   const mediaOfVideo = new Map(videos.map((v) => [v.video_id, segment(v.canonical_url)]));
   const facesOf = new Map<string, any[]>();
   for (const f of faces) if (f.track_id) facesOf.set(f.track_id, [...(facesOf.get(f.track_id) ?? []), f]);
+  const timelineOf = (videoId: string) => truth.media[mediaOfVideo.get(videoId)!]?.timeline ?? [];
+  const point = (f: any) => ({ tS: f.t_s, cx: (f.x + f.w / 2) / f.frame_width, cy: (f.y + f.h / 2) / f.frame_height });
   const tTruth = new Map<string, string | null>(), tPred = new Map<string, string | null>();
   for (const t of trackPeople) {
-    const timeline = truth.media[mediaOfVideo.get(t.video_id)!]?.timeline ?? [];
-    tTruth.set(t.track_id, trackIdentity(timeline, (facesOf.get(t.track_id) ?? []).map((f) => ({ tS: f.t_s, cx: (f.x + f.w / 2) / f.frame_width, cy: (f.y + f.h / 2) / f.frame_height }))));
+    tTruth.set(t.track_id, trackIdentity(timelineOf(t.video_id), (facesOf.get(t.track_id) ?? []).map(point)));
     tPred.set(t.track_id, t.influencer_id);
   }
   const tracks = evaluate(tTruth, tPred, { unlabeled: 'drop' });
+  // The same with background faces (another person at the edge of a photo, labelled as the photo's person) left out.
+  const background = backgroundTracks(faces.map((f) => {
+    const { tS, cx, cy } = point(f);
+    return { track: f.track_id, frame: `${f.video_id}/${f.frame}`, h: f.h, label: identityAt(timelineOf(f.video_id), tS, cx, cy) };
+  }));
+  const mainTruth = new Map([...tTruth].map(([k, v]) => [k, background.has(k) ? null : v]));
+  const mainTracks = evaluate(mainTruth, tPred, { unlabeled: 'drop' });
   // Video level: distinct videos → the people shown (content of the canonical media).
   const vTruth = new Map(videos.map((v) => [v.video_id, truth.media[segment(v.canonical_url)]?.identities ?? []]));
   const vPred = new Map<string, { id: string; weight: number }[]>();
@@ -69,10 +82,50 @@ async function score(label: string) {
   const vi = videoItems(vTruth, vPred);
   const vids = evaluate(vi.truth, vi.predicted);
   const dupOk = rows.filter((r) => r.video_id).every((r) => truth.rows[r.row_number - 1].content === truth.rows[rows.find((x) => x.video_id === r.video_id).row_number - 1].content);
-  console.log(`${label}\n  tracks → people:  ${formatEvaluation(tracks)}\n  videos → person:  ${formatEvaluation(vids)}\n  one-person videos missed ${vi.counts.missed}, extra people ${vi.counts.extra}, two-person videos by people found ${JSON.stringify(vi.counts.multi)}; dedup consistent with truth: ${dupOk}`);
+  console.log(`${label}\n  tracks → people:  ${formatEvaluation(tracks)}\n  tracks → people, ${background.size} background-face tracks left out: ${formatEvaluation(mainTracks)}\n  videos → person:  ${formatEvaluation(vids)}\n  one-person videos missed ${vi.counts.missed}, extra people ${vi.counts.extra}, two-person videos by people found ${JSON.stringify(vi.counts.multi)}; dedup consistent with truth: ${dupOk}`);
+  return mainTruth;
 }
 
-await score(`cluster.threshold ${params.cluster.threshold}`);
+/**
+ * The registry's matching of clusters of new tracks to absent previous people (assignIds), on the benchmark's
+ * tracks: each person's videos in two halves (alternate videos by id). Returning people: the previous registry
+ * holds one half of everyone, this run's clusters are the other halves (both ways round). New people: the
+ * previous registry holds everyone else (all absent from this run), this run's cluster is one person; any ID
+ * it takes is wrong.
+ */
+async function registryMatching(person: Map<string, string | null>, thresholds: number[]) {
+  const tracks = (await readTable<any>(join(work, 'data/processed/tracks.parquet'))).filter((t) => person.get(t.track_id));
+  const videosOf = new Map<string, Set<string>>();
+  for (const t of tracks) videosOf.set(person.get(t.track_id)!, (videosOf.get(person.get(t.track_id)!) ?? new Set<string>()).add(t.video_id));
+  const halves = new Map<string, [number[][], number[][]]>();
+  for (const t of tracks) {
+    const name = person.get(t.track_id)!;
+    const h = halves.get(name) ?? [[], []];
+    h[[...videosOf.get(name)!].sort().indexOf(t.video_id) % 2].push(Array.from(t.vector));
+    halves.set(name, h);
+  }
+  const people = [...halves].filter(([, h]) => h[0].length && h[1].length).sort((a, b) => (a[0] < b[0] ? -1 : 1));
+  const registry = (ps: typeof people, half: (h: [number[][], number[][]]) => number[][]): Registry => ({
+    version: 1, next_number: 1, runs: 1, events: [],
+    people: ps.map(([name, h]) => ({ influencer_id: name, centroid: meanVector(half(h)), track_ids: [`previous-${name}`], status: 'active', merged_into: null })),
+  });
+  const both = (h: [number[][], number[][]]) => [...h[0], ...h[1]];
+  for (const th of thresholds) {
+    let kept = 0, other = 0, reused = 0;
+    for (const [a, b] of [[0, 1], [1, 0]]) {
+      const { ids } = assignIds(registry(people, (h) => h[a]), people.map(([name, h]) => ({ track_ids: [`now-${name}`], vectors: h[b] })), th);
+      ids.forEach((id, i) => { if (id === people[i][0]) kept++; else if (!id.startsWith('inf-')) other++; });
+    }
+    for (const [name, h] of people) {
+      const { ids } = assignIds(registry(people.filter(([other]) => other !== name), both), [{ track_ids: [`now-${name}`], vectors: both(h) }], th);
+      if (!ids[0].startsWith('inf-')) reused++;
+    }
+    console.log(`cluster.match_threshold ${th}: returning people (${2 * people.length}) kept their ID ${kept}, took another's ${other}, got a new one ${2 * people.length - kept - other}; new people (${people.length}, each against the ${people.length - 1} others absent) given an absent person's ID ${reused}`);
+  }
+}
+
+const person = await score(`cluster.threshold ${params.cluster.threshold}`);
+await registryMatching(person, [params.cluster.match_threshold, ...(values['match-sweep'] ?? '').split(',').filter(Boolean).map(Number)]);
 for (const th of (values.sweep ?? '').split(',').filter(Boolean).map(Number)) {
   params.cluster.threshold = th;
   writeParams();

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
-  bcubed, evaluate, fscore, identityAt, pairwise, trackIdentity, videoItems,
+  backgroundTracks, bcubed, evaluate, fscore, identityAt, pairwise, trackIdentity, videoItems,
   type Label, type TimelineSegment,
 } from '../../bench/identity-metrics.ts';
 import { mulberry32 } from '../../pipeline/lib/synth/index.ts';
@@ -304,4 +304,19 @@ describe('video-level items', () => {
     assert.equal(e.nPred, 2);
     assert.equal(e.nFound, 2);
   });
+});
+
+test('background tracks: a larger face of the same label in every frame of the track', () => {
+  const faces = [
+    // Frame 1: main face of A (track m), a smaller background face labelled A (track bg), a face of B (track b).
+    { track: 'm', frame: 'v/1', h: 100, label: 'A' }, { track: 'bg', frame: 'v/1', h: 40, label: 'A' }, { track: 'b', frame: 'v/1', h: 30, label: 'B' },
+    // Frame 2: the background face alone in one frame would make it a main face; here the main face is there too.
+    { track: 'm', frame: 'v/2', h: 90, label: 'A' }, { track: 'bg', frame: 'v/2', h: 45, label: 'A' },
+    // Track 'once': behind a larger face in one frame, alone in the next: not background.
+    { track: 'x', frame: 'w/1', h: 80, label: 'C' }, { track: 'once', frame: 'w/1', h: 20, label: 'C' }, { track: 'once', frame: 'w/2', h: 20, label: 'C' },
+    // Faces on faceless segments (null label) are never background; untracked faces count as larger faces.
+    { track: 'n', frame: 'u/1', h: 10, label: null }, { track: null, frame: 'u/1', h: 50, label: null },
+    { track: null, frame: 'z/1', h: 70, label: 'D' }, { track: 'd', frame: 'z/1', h: 60, label: 'D' },
+  ];
+  assert.deepEqual([...backgroundTracks(faces)].sort(), ['bg', 'd']);
 });

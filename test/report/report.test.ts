@@ -20,9 +20,9 @@ let stageSeconds = 0;
 const CHARTS = ['caterpillar', 'spread', 'funnel', 'reliability', 'duplicates'];
 
 before(async () => {
-  // One appearance (8% of the screen) falls under this cut, so the report shows a person who is seen
+  // One appearance (11% of the screen) falls under this cut, so the report shows a person who is seen
   // but not credited and not ranked, next to the ranked ones.
-  dir = demoWarehouse((p) => { p.people.credit_min_screen_share = 0.1; });
+  dir = demoWarehouse((p) => { p.people.credit_min_screen_share = 0.112; });
   const t0 = performance.now();
   log = runStage('report', dir);
   stageSeconds = (performance.now() - t0) / 1000;

@@ -8,8 +8,8 @@
 //   await pool.close();
 //
 // Measured on the 2-core dev machine (bench/faces-speed.ts): SSD+landmarks+descriptors ≈ 310–340 ms per
-// 360x640 frame (+≈ 40–70 ms per face), tiny416 ≈ 80 ms; same-person LFW distance 0.48 ± 0.10 vs
-// different people 0.79 ± 0.08.
+// 360x640 frame (+≈ 40–70 ms per face with face-api's own descriptor), tiny416 ≈ 80 ms. LFW distances
+// (bench/verify.ts, the default 'flip' descriptor): same person 0.42 ± 0.07, different people 0.80 ± 0.09.
 export { loadFaceEngine, defaultModelDir, wasmDir, NET_WEIGHTS } from './backend.ts';
 export type { BackendOptions, FaceEngine, NetName } from './backend.ts';
 export { createDetector, detectFaces, chipDescriptor, descriptorDistance, netsFor, DEFAULT_DETECT, DESCRIPTOR_MODES } from './detect.ts';
