@@ -20,13 +20,14 @@
 // Peak memory: the stage's own process (VmHWM, node + its worker threads) and the whole process tree
 // (VmRSS of the stage and its ffmpeg/Chromium children summed), sampled every 100 ms from /proc.
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse, stringify } from 'yaml';
-import { mulberry32, seedOf, uniform, type Rng } from '../pipeline/lib/synth/index.ts';
+import { mulberry32, pick, seedOf, shuffle, uniform } from '../pipeline/lib/synth/index.ts';
 import { readTable } from '../pipeline/lib/warehouse/index.ts';
+import { descendants } from '../test/helpers/procs.ts';
 import { creditAllKinds, ROOT } from '../test/helpers/project.ts';
 
 const { values: args } = parseArgs({
@@ -54,7 +55,6 @@ const PEOPLE: [string, number, number, number, number][] = [
   ['sample3.jpg', 510, 240, 340, 460], ['sample6.jpg', 586, 270, 340, 460], ['sample6.jpg', 194, 410, 340, 460],
 ];
 const COLOURS = ['#e6194b', '#3cb44b', '#ffe119', '#4363d8', '#f58231', '#911eb4', '#46f0f0', '#f032e6', '#bcf60c', '#fabebe', '#008080', '#9a6324', '#800000', '#000075', '#808080', '#ffffff', '#000000'];
-const pick = <T>(rng: Rng, xs: T[]) => xs[Math.floor(rng() * xs.length)];
 const name = (i: number) => `v${String(i + 1).padStart(4, '0')}`;
 
 function run(cmd: string, argv: string[]): Promise<void> {
@@ -140,25 +140,11 @@ function sheet(): string {
     ];
     for (const u of urls.slice(0, POSTINGS)) rows.push(`${u},${(p.score * uniform(rng, 0.7, 1.3)).toFixed(3)}`);
   }
-  const rng = mulberry32(seedOf('load-shuffle'));
-  for (let i = rows.length - 1; i > 0; i--) { const j = Math.floor(rng() * (i + 1)); [rows[i], rows[j]] = [rows[j], rows[i]]; }
-  return ['Video URL,Performance', ...rows].join('\n') + '\n';
+  return ['Video URL,Performance', ...shuffle(mulberry32(seedOf('load-shuffle')), rows)].join('\n') + '\n';
 }
 
 // ---- measuring a stage ---------------------------------------------------------------------------
 
-interface Proc { pid: number; ppid: number }
-function procs(): Proc[] {
-  const out: Proc[] = [];
-  for (const e of readdirSync('/proc')) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      const s = readFileSync(`/proc/${e}/stat`, 'utf8');
-      out.push({ pid: Number(e), ppid: Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[1]) });
-    } catch { /* gone */ }
-  }
-  return out;
-}
 const kb = (pid: number, field: string) => {
   try { return Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0); } catch { return 0; }
 };
@@ -176,9 +162,7 @@ function measure(stage: string, cwd: string): Promise<Measure> {
     const loads: number[] = [load0];
     const sample = () => {
       hwm = Math.max(hwm, kb(child.pid!, 'VmHWM'));
-      const all = procs();
-      const pids = [child.pid!];
-      for (let k = 0; k < pids.length; k++) for (const p of all) if (p.ppid === pids[k]) pids.push(p.pid);
+      const pids = [child.pid!, ...descendants(child.pid!).map((p) => p.pid)];
       tree = Math.max(tree, pids.reduce((s, p) => s + kb(p, 'VmRSS'), 0));
     };
     const iv = setInterval(sample, 100);

@@ -23,6 +23,8 @@ import { test, type TestContext } from 'node:test';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { parse } from 'yaml';
 import { memoryConnection } from '../../pipeline/lib/warehouse/index.ts';
+import { listenLocal } from '../helpers/http.ts';
+import { descendants, procs, type Proc } from '../helpers/procs.ts';
 import { ROOT } from '../helpers/project.ts';
 import { demoWarehouse } from '../report/fixture.ts';
 import { make, mkdirp, scratch } from './helpers.ts';
@@ -43,25 +45,6 @@ const filesUnder = (rel: string): string[] => (existsSync(at(rel)) ? readdirSync
 
 // ---- processes: the stage's children, and whether they outlive it ------------------------------------
 
-interface Proc { pid: number; ppid: number; comm: string; start: string }
-function procs(): Proc[] {
-  const out: Proc[] = [];
-  for (const e of readdirSync('/proc')) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      const s = readFileSync(`/proc/${e}/stat`, 'utf8');
-      const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-      if (f[0] !== 'Z') out.push({ pid: Number(e), comm: s.slice(s.indexOf('(') + 1, s.lastIndexOf(')')), ppid: Number(f[1]), start: f[19] });
-    } catch { /* gone meanwhile */ }
-  }
-  return out;
-}
-function descendants(pid: number): Proc[] {
-  const all = procs();
-  const out: Proc[] = [];
-  for (let ps = [pid]; ps.length;) { const kids = all.filter((p) => ps.includes(p.ppid)); out.push(...kids); ps = kids.map((k) => k.pid); }
-  return out;
-}
 /** Still running (the same process: its start time matches; not a zombie). */
 const alive = (p: Proc) => procs().some((q) => q.pid === p.pid && q.start === p.start);
 
@@ -300,9 +283,8 @@ test('crash safety: ingest killed mid-download resumes the partial file (HTTP Ra
     };
     tick();
   });
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const { port } = await listenLocal(server);
   try {
-    const port = (server.address() as { port: number }).port;
     writeFileSync(join(mkdirp(at('data/raw')), 'sheet.csv'), ['url,score', ...[...bodies.keys()].map((p, i) => `http://127.0.0.1:${port}${p},${i + 1}.5`)].join('\n') + '\n');
     copyFileSync(join(ROOT, 'params.yaml'), at('params.yaml'));
     db = await memoryConnection();

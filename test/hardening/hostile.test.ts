@@ -13,6 +13,7 @@ import { MediaResolver } from '../../pipeline/lib/media/index.ts';
 import { classifyUrl, findInMediaDir, insideRoots, lastSegment } from '../../pipeline/lib/media/locate.ts';
 import { readTable } from '../../pipeline/lib/warehouse/index.ts';
 import { ROOT } from '../helpers/project.ts';
+import { listenLocal } from '../helpers/http.ts';
 import { fixture, ledger, make, mkdirp, runStageAsync, scratch, sheetOf, statusCounts, tree } from './helpers.ts';
 
 const root = scratch('hostile');
@@ -44,9 +45,7 @@ const server = createServer((req, res) => {
 let port = 0;
 let base = '';
 before(async () => {
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  port = (server.address() as { port: number }).port;
-  base = `http://127.0.0.1:${port}`;
+  ({ port, base } = await listenLocal(server));
 });
 after(() => { server.closeAllConnections(); server.close(); });
 

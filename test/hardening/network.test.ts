@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { hashOf } from '../../pipeline/lib/cache/index.ts';
 import { fixture, ledger, make, scratch, sheetOf } from './helpers.ts';
+import { listenLocal } from '../helpers/http.ts';
 
 const dir = scratch('net');
 const video = readFileSync(make.video(join(dir, 'clip.mp4')));
@@ -94,9 +95,7 @@ const server = createServer(handle);
 let port = 0;
 let base = '';
 before(async () => {
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  port = (server.address() as { port: number }).port;
-  base = `http://127.0.0.1:${port}`;
+  ({ port, base } = await listenLocal(server));
 });
 after(() => { for (const r of open) r.destroy(); server.closeAllConnections(); server.close(); });
 
@@ -172,8 +171,7 @@ test('a refused connection and an unresolvable host are retried, then recorded',
   const fx = fixture({ download: { idleTimeoutMs: IDLE, totalTimeoutMs: TOTAL, retries: 1, backoffMs: 10, maxBytes: CAP } });
   const t0 = performance.now();
   const closed = createServer();
-  await new Promise<void>((r) => closed.listen(0, '127.0.0.1', () => r()));
-  const closedPort = (closed.address() as { port: number }).port;
+  const { port: closedPort } = await listenLocal(closed);
   await new Promise((r) => closed.close(r));
   const { rows } = await ledger(sheetOf([[`http://127.0.0.1:${closedPort}/refused`, '1'], ['http://no-such-host.invalid/v', '2']]), fx);
   assert.match(String(rows[0].reason), /^download failed: network error: .*ECONNREFUSED.*\(after 2 attempts\)$/);

@@ -12,6 +12,7 @@ import { ingest } from '../../pipeline/lib/ledger/ingest.ts';
 import { canonicalUrl, MediaResolver, type MediaProbe, type Resolved } from '../../pipeline/lib/media/index.ts';
 import { parseScore, readSheet, SheetError } from '../../pipeline/lib/sheet/index.ts';
 import { fixture, ledger, make, scratch, sheetOf, statusCounts } from './helpers.ts';
+import { listenLocal } from '../helpers/http.ts';
 
 const dir = scratch('sheets');
 const clip = make.video(join(dir, 'clip.mp4'));
@@ -170,8 +171,7 @@ let base = '';
 let clipBytes: Buffer;
 before(async () => {
   clipBytes = (await import('node:fs')).readFileSync(clip);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  ({ base } = await listenLocal(server));
 });
 after(() => { server.closeAllConnections(); server.close(); });
 

@@ -10,6 +10,7 @@ import { ingest } from '../../pipeline/lib/ledger/ingest.ts';
 import { MediaResolver, type MediaProbe } from '../../pipeline/lib/media/index.ts';
 import type { Sheet } from '../../pipeline/lib/sheet/index.ts';
 import { makeTestVideo } from '../helpers/project.ts';
+import { listenLocal } from '../helpers/http.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'http-'));
 makeTestVideo(join(tmp, 'clip.mp4'));
@@ -33,8 +34,7 @@ const server = createServer((req, res) => {
 });
 let base = '';
 before(async () => {
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  ({ base } = await listenLocal(server));
 });
 after(() => { server.closeAllConnections(); server.close(); });
 
