@@ -20,7 +20,8 @@ const videos = await readTable<VideoInput>(parquetPath(videosSchema.name));
 const job = {
   sampling: { fps: p.fps, longSide: p.long_side, maxFrames: Math.ceil(p.fps * p.max_seconds) },
   // The descriptor mode is part of the cache key: changing it recomputes every video.
-  detect: { detector: p.detector, minScore: p.min_score, descriptor: p.descriptor, closeUps: p.close_ups },
+  detect: { detector: p.detector, minScore: p.min_score, descriptor: p.descriptor, closeUps: p.close_ups,
+    rescoreBelow: p.rescore_below, minUsableSize: p.gates.min_size_px },
   cropPx: p.crop_px,
 };
 const cache = new JsonCache<CachedVideo>(CACHE, job);

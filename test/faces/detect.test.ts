@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
+import { decodeFrames, fitLongSide, probe } from '../../pipeline/lib/frames/index.ts';
 import {
   CHIP, createDetector, descriptorDistance, dlibChip, faceCrop, type DetectedFace, type FaceDetector, type RgbFrame,
 } from '../../pipeline/lib/faces/index.ts';
@@ -174,4 +175,27 @@ test('face crops are small JPEGs (aligned and plain)', { skip }, async () => {
   const raw = await sharp(await faceCrop(frame, face, { size: 160, margin: 0.4 })).raw().toBuffer({ resolveWithObject: true });
   const again = await det.detect({ data: raw.data, width: raw.info.width, height: raw.info.height, channels: 3 }, { minScore: 0.3 });
   assert.ok(again.length >= 1);
+});
+
+// A presenter in the replica (hd-817763467176157, 20 s: his face cut by the top of the portrait frame)
+// whom SSD scores 0.56 on the frame and above 0.9 on the frame padded by a quarter (README, *Second look*).
+const REPLICA_MEDIA = fileURLToPath(new URL('../../../shared/data/fuelgrowth/media/facebook-assets/hd-817763467176157', import.meta.url));
+test('second look: a face scored below rescoreBelow keeps the higher score from the padded frame', { skip: !existsSync(REPLICA_MEDIA) && 'needs ../shared' }, async () => {
+  const det = await getDetector();
+  const info = await probe(REPLICA_MEDIA);
+  let frame: RgbFrame | undefined;
+  for await (const f of decodeFrames(REPLICA_MEDIA, { fps: 1, ...fitLongSide(info.width, info.height, 640), pixFmt: 'rgb24', maxFrames: 21 })) frame = f;
+  const tf = det.engine.tf;
+  const before = tf.memory().numTensors;
+  const once = await det.detect(frame!, { rescoreBelow: 0, minUsableSize: 40 });
+  const twice = await det.detect(frame!, { rescoreBelow: 0.8, minUsableSize: 40 });
+  assert.equal(tf.memory().numTensors, before, 'no tensors leak');
+  const big = (fs: DetectedFace[]) => fs.filter((f) => f.quality.size >= 40);
+  assert.equal(big(once).length, 1);
+  assert.equal(big(twice).length, 1);
+  assert.ok(big(once)[0].score < 0.8, `one look: ${big(once)[0].score}`);
+  assert.ok(big(twice)[0].score >= 0.8, `second look: ${big(twice)[0].score}`);
+  assert.deepEqual(big(twice)[0].box, big(once)[0].box, 'same face, same box');
+  // minUsableSize: only faces that large get a descriptor.
+  for (const f of twice) assert.equal(f.descriptor !== null, f.quality.size >= 40);
 });

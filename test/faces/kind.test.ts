@@ -8,7 +8,7 @@ import { classifyTracks, type KindFace, type KindParams, type KindTrack } from '
 import { readTable } from '../../pipeline/lib/warehouse/index.ts';
 import { FUELGROWTH, hasShared, runStage, scratchProject } from '../helpers/project.ts';
 
-const P: KindParams = { group_distance: 0.55, min_frames: 2, min_score: 0.8, min_height: 0.1, max_shape_change: 0.35, frozen_distance: 0.05, overlay_max_height: 0.08 };
+const P: KindParams = { group_distance: 0.55, min_frames: 2, min_score: 0.8, min_height: 0.1, max_shape_change: 0.35, frozen_distance: 0.05, overlay_max_height: 0.08, known_distance: 0.4, min_sharpness: 100 };
 
 /** A 68-point face outline-ish shape; `mouth` opens the lower points (an expression change). */
 function landmarks(mouth = 0): number[] {
@@ -22,15 +22,15 @@ function landmarks(mouth = 0): number[] {
 /** Far apart for different seeds (distance √2); `jitter` moves a face of the same person a little. */
 const vec = (seed: number, jitter = 0) => Array.from({ length: 8 }, (_, i) => (i === seed ? 1 : 0) + (i === 7 ? jitter : 0));
 
-function scene(spec: { id: string; frames: number[]; score: number; h: number; seed: number; jitter: number[]; mouth: number[] }[]) {
+function scene(spec: { id: string; video?: string; frames: number[]; score: number; h: number; seed: number; jitter: number[]; mouth: number[]; blur?: number }[]) {
   const tracks: KindTrack[] = [];
   const faces: KindFace[] = [];
   const vectors = new Map<string, number[]>();
   for (const s of spec) {
-    tracks.push({ track_id: s.id, video_id: 'v', first_t_s: Math.min(...s.frames), last_t_s: Math.max(...s.frames), vector: vec(s.seed) });
+    tracks.push({ track_id: s.id, video_id: s.video ?? 'v', first_t_s: Math.min(...s.frames), last_t_s: Math.max(...s.frames), vector: vec(s.seed) });
     s.frames.forEach((frame, i) => {
       const id = `${s.id}-${frame}`;
-      faces.push({ face_id: id, track_id: s.id, frame, h: s.h * 640, frame_height: 640, det_score: s.score, landmarks: landmarks(s.mouth[i]) });
+      faces.push({ face_id: id, track_id: s.id, frame, h: s.h * 640, frame_height: 640, det_score: s.score, landmarks: landmarks(s.mouth[i]), blur: s.blur ?? 300 });
       vectors.set(id, vec(s.seed, s.jitter[i]));
     });
   }
@@ -43,6 +43,7 @@ test('kind rule: a presenter is live, a still picture is overlay or depicted, a 
     { id: 'avatar', frames: [1, 2], score: 0.95, h: 0.05, seed: 2, jitter: [0, 0], mouth: [0, 0] },
     { id: 'poster', frames: [4, 5], score: 0.95, h: 0.3, seed: 3, jitter: [0, 0.01], mouth: [0, 0] },
     { id: 'print', frames: [6], score: 0.7, h: 0.08, seed: 4, jitter: [0], mouth: [0] },
+    { id: 'soft', frames: [8, 9], score: 0.95, h: 0.12, seed: 5, jitter: [0, 0.3], mouth: [0, 0.3], blur: 60 },
   ]);
   assert.equal(k.get('presenter')!.kind, 'live');
   assert.equal(k.get('presenter')!.kind_score, 1);
@@ -51,6 +52,8 @@ test('kind rule: a presenter is live, a still picture is overlay or depicted, a 
   assert.equal(k.get('poster')!.kind, 'depicted');
   assert.equal(k.get('print')!.kind, 'depicted');
   assert.ok(k.get('print')!.kind_score < 0.5);
+  assert.equal(k.get('soft')!.kind, 'depicted', 'a soft print (filmed again) passes every test but sharpness');
+  assert.match(k.get('soft')!.evidence, /sharpness 60/);
 });
 
 test('kind rule: a second person seen once is live only beside a live person', () => {
@@ -59,6 +62,18 @@ test('kind rule: a second person seen once is live only beside a live person', (
   assert.equal(scene([presenter, once]).get('b')!.kind, 'live');
   assert.match(scene([presenter, once]).get('b')!.evidence, /beside a live person/);
   assert.equal(scene([presenter, { ...once, frames: [9] }]).get('b')!.kind, 'depicted', 'alone in its frame');
+});
+
+test('kind rule: a person seen once is live when they are live in another video', () => {
+  const presenter = { id: 'a', video: 'v1', frames: [0, 2, 4], score: 0.99, h: 0.2, seed: 1, jitter: [0, 0.2, 0.1], mouth: [0, 1, 0] };
+  const k = scene([presenter,
+    { id: 'a-again', video: 'v2', frames: [3], score: 0.9, h: 0.15, seed: 1, jitter: [0.1], mouth: [0] },
+    { id: 'stranger', video: 'v2', frames: [5], score: 0.9, h: 0.15, seed: 6, jitter: [0], mouth: [0] },
+    { id: 'a-small', video: 'v3', frames: [1], score: 0.9, h: 0.05, seed: 1, jitter: [0], mouth: [0] }]);
+  assert.equal(k.get('a-again')!.kind, 'live');
+  assert.match(k.get('a-again')!.evidence, /the face of a person live in v1/);
+  assert.equal(k.get('stranger')!.kind, 'depicted', 'nobody live looks like them');
+  assert.equal(k.get('a-small')!.kind, 'depicted', 'too small to be a presenter, whoever it shows');
 });
 
 // Real footage (../shared): a lamp whose line drawing is detected as a face in two frames and a film-strip

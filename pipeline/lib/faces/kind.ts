@@ -11,12 +11,17 @@
 //   frozen  - two of its faces are nearly identical (descriptor distance < frozen_distance): a still
 //             picture → 'overlay' when small (face height < overlay_max_height of the frame), else 'depicted';
 //   live    - seen in ≥ min_frames sampled frames, best detector score ≥ min_score, largest face height
-//             ≥ min_height of the frame, and the face shape changes (median landmark residual after
+//             ≥ min_height of the frame, the face shape changes (median landmark residual after
 //             a similarity fit ≤ max_shape_change: a rigid print moved in 3-D changes less than an
-//             expression, but different printed photos grouped together change far more);
-//   else    - 'depicted', except that a person seen in fewer frames who passes every other test is live
-//             when a live person is on screen in the same frame (a second person in live footage).
-// kind_score is the share of the four live tests passed (1 = live).
+//             expression, but different printed photos grouped together change far more), and its
+//             sharpest face has a blur measure ≥ min_sharpness (a print filmed again is soft);
+//   else    - 'depicted', except a person who is large enough and sharp enough and whose face is not
+//             frozen and not wildly changing, but was seen in too few frames or with too low a detector score: that is
+//             live when a live person is on screen in the same frame (a second person in live
+//             footage), or when their face is within known_distance of a person live in another
+//             video (a presenter seen only briefly here: at one frame per second a cut of under two
+//             seconds).
+// kind_score is the share of the five live tests passed (1 = live).
 import { agglomerate } from '../cluster/index.ts';
 import { distance } from '../tracks/index.ts';
 
@@ -30,11 +35,15 @@ export interface KindParams {
   max_shape_change: number;
   frozen_distance: number;
   overlay_max_height: number;
+  known_distance: number;
+  min_sharpness: number;
 }
 
 export interface KindFace {
   face_id: string; track_id: string | null; frame: number; h: number; frame_height: number;
   det_score: number; landmarks: number[] | null;
+  /** Variance of the Laplacian of the face (quality.ts blurScore; higher = sharper). */
+  blur: number;
 }
 export interface KindTrack { track_id: string; video_id: string; first_t_s: number; last_t_s: number; vector: number[] }
 export interface KindDecision { kind: TrackKind; kind_score: number; evidence: string }
@@ -76,6 +85,7 @@ export function classifyTracks(tracks: KindTrack[], faces: KindFace[], vectors: 
   const byVideo = new Map<string, KindTrack[]>();
   for (const t of tracks) byVideo.set(t.video_id, [...(byVideo.get(t.video_id) ?? []), t]);
   const out = new Map<string, KindDecision>();
+  const unsure: KindTrack[] = [];
   for (const vt of byVideo.values()) {
     const labels = agglomerate(vt.map((t) => ({ id: t.track_id, vector: t.vector, group: t.video_id, start: t.first_t_s, end: t.last_t_s })),
       { threshold: p.group_distance, linkage: 'average' });
@@ -86,18 +96,30 @@ export function classifyTracks(tracks: KindTrack[], faces: KindFace[], vectors: 
     });
     const liveFrames = new Set(groups.filter((g) => g.kind === 'live').flatMap((g) => [...g.frames]));
     for (const g of groups) {
-      const beside = g.onlyFewFrames && [...g.frames].some((f) => liveFrames.has(f));
+      const beside = g.corroborable && [...g.frames].some((f) => liveFrames.has(f));
       const decision = beside ? { kind: 'live' as const, kind_score: 1, evidence: `${g.evidence}, beside a live person` } : { kind: g.kind, kind_score: g.kind_score, evidence: g.evidence };
       for (const t of g.members) out.set(t.track_id, decision);
+      if (g.corroborable && !beside) unsure.push(...g.members);
+    }
+  }
+  // Unsure here, live elsewhere: compared with the tracks live on their own evidence only (no chains).
+  const live = tracks.filter((t) => out.get(t.track_id)!.kind === 'live');
+  for (const t of unsure) {
+    const near = live.filter((l) => l.video_id !== t.video_id).map((l) => ({ l, d: distance(t.vector, l.vector) })).sort((a, b) => a.d - b.d)[0];
+    if (near && near.d <= p.known_distance) {
+      const d = out.get(t.track_id)!;
+      out.set(t.track_id, { kind: 'live', kind_score: 1, evidence: `${d.evidence}, the face of a person live in ${near.l.video_id} (distance ${near.d.toFixed(2)})` });
     }
   }
   return out;
 }
 
-function decide(fs: KindFace[], vectors: Map<string, number[]>, p: KindParams): KindDecision & { onlyFewFrames: boolean } {
+/** A person's own evidence; `corroborable`: not live on it, failing only the frames and/or score tests. */
+function decide(fs: KindFace[], vectors: Map<string, number[]>, p: KindParams): KindDecision & { corroborable: boolean } {
   const frames = new Set(fs.map((f) => f.frame)).size;
   const score = Math.max(0, ...fs.map((f) => f.det_score));
   const height = Math.max(0, ...fs.map((f) => f.h / f.frame_height));
+  const sharpness = Math.max(0, ...fs.map((f) => f.blur));
   const shapes = fs.filter((f) => f.landmarks && f.landmarks.length >= 136).map((f) => normalisedShape(f.landmarks!));
   const changes: number[] = [];
   const near: number[] = [];
@@ -108,10 +130,10 @@ function decide(fs: KindFace[], vectors: Map<string, number[]>, p: KindParams): 
   for (let i = 0; i < shapes.length; i++) for (let j = i + 1; j < shapes.length; j++) changes.push(shapeChange(shapes[i], shapes[j]));
   const change = median(changes);
   const frozen = near.length > 0 && Math.min(...near) < p.frozen_distance;
-  const tests = [frames >= p.min_frames, score >= p.min_score, height >= p.min_height, !(change > p.max_shape_change) && !frozen];
+  const tests = [frames >= p.min_frames, score >= p.min_score, height >= p.min_height, !(change > p.max_shape_change) && !frozen, sharpness >= p.min_sharpness];
   const passed = tests.filter(Boolean).length;
   const kind: TrackKind = frozen ? (height < p.overlay_max_height ? 'overlay' : 'depicted') : passed === tests.length ? 'live' : 'depicted';
   const evidence = `${frames} frame${frames === 1 ? '' : 's'}, score ${score.toFixed(2)}, height ${(100 * height).toFixed(0)}%, ` +
-    `shape change ${Number.isNaN(change) ? '-' : change.toFixed(2)}${frozen ? ', identical face repeated' : ''}`;
-  return { kind, kind_score: passed / tests.length, evidence, onlyFewFrames: !frozen && !tests[0] && passed === tests.length - 1 };
+    `shape change ${Number.isNaN(change) ? '-' : change.toFixed(2)}, sharpness ${sharpness.toFixed(0)}${frozen ? ', identical face repeated' : ''}`;
+  return { kind, kind_score: passed / tests.length, evidence, corroborable: passed < tests.length && tests[2] && tests[3] && tests[4] };
 }
