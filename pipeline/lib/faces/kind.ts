@@ -130,10 +130,14 @@ function decide(fs: KindFace[], vectors: Map<string, number[]>, p: KindParams): 
   for (let i = 0; i < shapes.length; i++) for (let j = i + 1; j < shapes.length; j++) changes.push(shapeChange(shapes[i], shapes[j]));
   const change = median(changes);
   const frozen = near.length > 0 && Math.min(...near) < p.frozen_distance;
-  const tests = [frames >= p.min_frames, score >= p.min_score, height >= p.min_height, !(change > p.max_shape_change) && !frozen, sharpness >= p.min_sharpness];
+  const ok = {
+    frames: frames >= p.min_frames, score: score >= p.min_score, height: height >= p.min_height,
+    shape: !(change > p.max_shape_change) && !frozen, sharp: sharpness >= p.min_sharpness,
+  };
+  const tests = Object.values(ok);
   const passed = tests.filter(Boolean).length;
   const kind: TrackKind = frozen ? (height < p.overlay_max_height ? 'overlay' : 'depicted') : passed === tests.length ? 'live' : 'depicted';
   const evidence = `${frames} frame${frames === 1 ? '' : 's'}, score ${score.toFixed(2)}, height ${(100 * height).toFixed(0)}%, ` +
     `shape change ${Number.isNaN(change) ? '-' : change.toFixed(2)}, sharpness ${sharpness.toFixed(0)}${frozen ? ', identical face repeated' : ''}`;
-  return { kind, kind_score: passed / tests.length, evidence, corroborable: passed < tests.length && tests[2] && tests[3] && tests[4] };
+  return { kind, kind_score: passed / tests.length, evidence, corroborable: passed < tests.length && ok.height && ok.shape && ok.sharp };
 }
