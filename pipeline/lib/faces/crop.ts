@@ -55,22 +55,28 @@ export function alignTemplate(size: number, margin: number): Point[] {
   return ARCFACE_112.map(([x, y]) => [c + (x - 56) * k, c + (y - 56) * k] as Point);
 }
 
-/** Raw RGB size×size pixels of the aligned face (bilinear sampling; outside the frame is black). */
-export function alignedPixels(frame: RawImage, landmarks: Point[], size = 112, margin = 0.25): Buffer {
+/**
+ * Raw RGB size×size pixels of `frame` under the similarity `t` (frame → crop), bilinear. `pixelCentre` 0.5
+ * puts pixel centres at half-integer coordinates, 0 at integers (dlib's convention); outside the frame is
+ * black, or the nearest edge pixel repeated (`outside: 'edge'`, as dlib does).
+ */
+export function warpSimilarity(frame: RawImage, t: Similarity, size: number, opts: { pixelCentre: 0 | 0.5; outside: 'black' | 'edge' }): Buffer {
   const ch = frame.channels ?? 3;
-  const src = landmarks.length === 5 ? landmarks : fivePoints(landmarks);
-  const t = fitSimilarity(src, alignTemplate(size, margin));
   // Inverse: src = (dst - b) / a
   const m2 = t.ar * t.ar + t.ai * t.ai || 1;
   const ir = t.ar / m2, ii = -t.ai / m2;
   const out = Buffer.alloc(size * size * 3);
   const { width: W, height: H, data } = frame;
-  const px = (x: number, y: number, c: number) => (x < 0 || y < 0 || x >= W || y >= H ? 0 : data[(y * W + x) * ch + (ch >= 3 ? c : 0)]);
+  const at = (x: number, y: number, c: number) => data[(y * W + x) * ch + (ch >= 3 ? c : 0)];
+  const px = opts.outside === 'edge'
+    ? (x: number, y: number, c: number) => at(Math.min(W - 1, Math.max(0, x)), Math.min(H - 1, Math.max(0, y)), c)
+    : (x: number, y: number, c: number) => (x < 0 || y < 0 || x >= W || y >= H ? 0 : at(x, y, c));
+  const h = opts.pixelCentre;
   for (let j = 0; j < size; j++) {
     for (let i = 0; i < size; i++) {
-      const qx = i + 0.5 - t.bx, qy = j + 0.5 - t.by;
-      const fx = ir * qx - ii * qy - 0.5;
-      const fy = ii * qx + ir * qy - 0.5;
+      const qx = i + h - t.bx, qy = j + h - t.by;
+      const fx = ir * qx - ii * qy - h;
+      const fy = ii * qx + ir * qy - h;
       const x0 = Math.floor(fx), y0 = Math.floor(fy);
       const ax = fx - x0, ay = fy - y0;
       for (let c = 0; c < 3; c++) {
@@ -81,6 +87,12 @@ export function alignedPixels(frame: RawImage, landmarks: Point[], size = 112, m
     }
   }
   return out;
+}
+
+/** Raw RGB size×size pixels of the aligned face (bilinear sampling; outside the frame is black). */
+export function alignedPixels(frame: RawImage, landmarks: Point[], size = 112, margin = 0.25): Buffer {
+  const src = landmarks.length === 5 ? landmarks : fivePoints(landmarks);
+  return warpSimilarity(frame, fitSimilarity(src, alignTemplate(size, margin)), size, { pixelCentre: 0.5, outside: 'black' });
 }
 
 /** The square region a plain crop takes: the box centred, widened by margin, clipped to the frame. */

@@ -45,7 +45,8 @@ export interface DetectOptions {
   /**
    * SSD's score for one face swings with the scale it is seen at (0.56 on a frame, 0.93 on the same frame
    * padded by a quarter): a face found with a score below this, at least minUsableSize px, is looked at
-   * again on a padded copy of the frame and keeps the higher score (0 = off; default 0.8).
+   * again on a padded copy of the frame and keeps the higher score (default 0 = off, as bench/verify measured
+   * the descriptors; the pipeline sets it from params faces.rescore_below).
    */
   rescoreBelow?: number;
   /**
@@ -98,7 +99,7 @@ export const DEFAULT_DETECT: Required<DetectOptions> = {
   descriptor: 'flip',
   blurSize: 64,
   closeUps: true,
-  rescoreBelow: 0.8,
+  rescoreBelow: 0,
   minUsableSize: 0,
 };
 
@@ -130,14 +131,14 @@ export async function createDetector(backend: BackendOptions = {}, opts: DetectO
   return { engine, detect: (frame, o) => detectFaces(engine, frame, { ...opts, ...o }) };
 }
 
-/** One face as the nets return it, in frame pixels. */
-interface FaceResult { box: { x: number; y: number; width: number; height: number }; score: number; landmarks: Point[] | null; descriptor?: Float32Array }
+/** One face as the nets return it, in frame pixels (the box not clipped to the frame). */
+interface FaceResult { box: Box; score: number; landmarks: Point[] | null; descriptor?: Float32Array }
 
 type NetResult = { detection: FaceApiNS.FaceDetection; landmarks?: FaceApiNS.FaceLandmarks68; descriptor?: Float32Array };
 
-/** Net results shifted back by (dx, dy) (the padding of the close-up pass). */
+/** Net results shifted back by (dx, dy) (the padding of a padded frame). */
 const toFrame = (r: NetResult, dx: number, dy: number): FaceResult => ({
-  box: { x: r.detection.box.x - dx, y: r.detection.box.y - dy, width: r.detection.box.width, height: r.detection.box.height },
+  box: { x: r.detection.box.x - dx, y: r.detection.box.y - dy, w: r.detection.box.width, h: r.detection.box.height },
   score: r.detection.score,
   landmarks: r.landmarks ? r.landmarks.positions.map((q) => [q.x - dx, q.y - dy] as Point) : null,
   descriptor: r.descriptor,
@@ -160,28 +161,26 @@ export async function detectFaces(engine: FaceEngine, frame: RgbFrame, opts: Det
     : new faceapi.SsdMobilenetv1Options({ minConfidence: o.minScore, maxResults: o.maxFaces });
   const pixels = new Uint8Array(frame.data.buffer, frame.data.byteOffset, frame.data.length);
   const input = tf.tensor3d(pixels, [frame.height, frame.width, 3], 'int32');
-  const run = async (image: unknown, options: typeof detOptions, withDescriptors: boolean): Promise<NetResult[]> => {
-    const task = faceapi.detectAllFaces(image as FaceApiNS.TNetInput, options);
-    if (withDescriptors) return task.withFaceLandmarks().withFaceDescriptors();
+  // The main detector with what the options ask for (face-api's own descriptor comes from its chain).
+  const run = async (image: unknown): Promise<NetResult[]> => {
+    const task = faceapi.detectAllFaces(image as FaceApiNS.TNetInput, detOptions);
+    if (o.descriptors && o.descriptor === 'faceapi') return task.withFaceLandmarks().withFaceDescriptors();
     if (o.descriptors || o.landmarks) return task.withFaceLandmarks();
     return (await task).map((detection) => ({ detection }));
   };
   let results: FaceResult[];
   try {
-    results = (await run(input, detOptions, o.descriptors && o.descriptor === 'faceapi')).map((r) => toFrame(r, 0, 0));
+    results = (await run(input)).map((r) => toFrame(r, 0, 0));
     if (!results.length && o.closeUps) {
       const pad = Math.round(Math.max(frame.width, frame.height) / 2);
-      const padded = tf.pad(input, [[pad, pad], [pad, pad], [0, 0]], 114);
-      try {
+      results = await withPadded(engine, input, pad, async (padded) => {
         // The tiny detector is cheap enough to ask on every empty frame; where it finds a face, the
         // main detector looks at the padded frame too and its answer (comparable scores) is kept.
         const tiny = new faceapi.TinyFaceDetectorOptions({ inputSize: CLOSE_UP_INPUT, scoreThreshold: o.minScore });
         const found = (await faceapi.detectAllFaces(padded as unknown as FaceApiNS.TNetInput, tiny)).length > 0;
-        results = (found ? await run(padded, detOptions, o.descriptors && o.descriptor === 'faceapi') : []).map((r) => toFrame(r, pad, pad))
-          .filter((r) => r.box.x < frame.width && r.box.y < frame.height && r.box.x + r.box.width > 0 && r.box.y + r.box.height > 0);
-      } finally {
-        padded.dispose();
-      }
+        return (found ? await run(padded) : []).map((r) => toFrame(r, pad, pad))
+          .filter((r) => r.box.x < frame.width && r.box.y < frame.height && r.box.x + r.box.w > 0 && r.box.y + r.box.h > 0);
+      });
     } else if (o.detector === 'ssd' && o.rescoreBelow > 0) {
       await rescore(engine, input, frame, results, detOptions, o);
     }
@@ -190,19 +189,14 @@ export async function detectFaces(engine: FaceEngine, frame: RgbFrame, opts: Det
   }
   if (o.descriptors && o.descriptor !== 'faceapi') {
     for (const r of results) {
-      if (r.landmarks && clippedSide(r.box, frame) >= o.minUsableSize) r.descriptor = await chipDescriptor(engine, frame, r.landmarks, o.descriptor === 'flip');
+      if (r.landmarks && sizeOf(inFrame(r.box, frame)) >= o.minUsableSize) r.descriptor = await chipDescriptor(engine, frame, r.landmarks, o.descriptor === 'flip');
     }
   }
   const frameArea = frame.width * frame.height;
   const faces: DetectedFace[] = [];
   for (const r of results) {
-    const b = r.box;
-    const box = clipBox({ x: b.x, y: b.y, w: b.width, h: b.height }, frame.width, frame.height)
-      ?? { x: 0, y: 0, w: 0, h: 0 };
-    // Keep sub-pixel precision of the detector's box, only clipped to the frame.
-    const x0 = Math.max(0, b.x), y0 = Math.max(0, b.y);
-    const x1 = Math.min(frame.width, b.x + b.width), y1 = Math.min(frame.height, b.y + b.height);
-    const exact: Box = { x: x0, y: y0, w: Math.max(0, x1 - x0), h: Math.max(0, y1 - y0) };
+    const box = clipBox(r.box, frame.width, frame.height) ?? { x: 0, y: 0, w: 0, h: 0 };
+    const exact = inFrame(r.box, frame);
     const landmarks = r.landmarks;
     const pose = landmarks ? poseFromLandmarks(landmarks) : null;
     faces.push({
@@ -211,7 +205,7 @@ export async function detectFaces(engine: FaceEngine, frame: RgbFrame, opts: Det
       landmarks,
       descriptor: r.descriptor ? Float32Array.from(r.descriptor) : null,
       quality: {
-        size: Math.min(exact.w, exact.h),
+        size: sizeOf(exact),
         areaShare: frameArea ? (exact.w * exact.h) / frameArea : 0,
         frontal: pose ? pose.frontal : null,
         yaw: pose ? pose.yaw : null,
@@ -225,28 +219,35 @@ export async function detectFaces(engine: FaceEngine, frame: RgbFrame, opts: Det
   return faces;
 }
 
-/** Shorter side of a box clipped to the frame, px (what the size gate measures). */
-const clippedSide = (b: FaceResult['box'], frame: RgbFrame) =>
-  Math.min(Math.min(frame.width, b.x + b.width) - Math.max(0, b.x), Math.min(frame.height, b.y + b.height) - Math.max(0, b.y));
+/** The detector's box clipped to the frame, keeping its sub-pixel precision. */
+function inFrame(b: Box, frame: RgbFrame): Box {
+  const x0 = Math.max(0, b.x), y0 = Math.max(0, b.y);
+  const x1 = Math.min(frame.width, b.x + b.w), y1 = Math.min(frame.height, b.y + b.h);
+  return { x: x0, y: y0, w: Math.max(0, x1 - x0), h: Math.max(0, y1 - y0) };
+}
+
+/** A face's size as the size gate measures it: the shorter side of its box in the frame, px. */
+const sizeOf = (b: Box) => Math.min(b.w, b.h);
+
+/** Runs `fn` on the frame padded by `pad` px of grey on every side; disposes the padded tensor. */
+async function withPadded<T>(engine: FaceEngine, input: unknown, pad: number, fn: (padded: unknown) => Promise<T>): Promise<T> {
+  const padded = engine.tf.pad(input as Parameters<typeof engine.tf.pad>[0], [[pad, pad], [pad, pad], [0, 0]], 114);
+  try {
+    return await fn(padded);
+  } finally {
+    padded.dispose();
+  }
+}
 
 /** The second look (see DetectOptions.rescoreBelow): raises the scores of `results` in place. */
 async function rescore(engine: FaceEngine, input: unknown, frame: RgbFrame, results: FaceResult[], options: unknown, o: Required<DetectOptions>): Promise<void> {
-  const doubtful = results.filter((r) => r.score < o.rescoreBelow && clippedSide(r.box, frame) >= o.minUsableSize);
+  const doubtful = results.filter((r) => r.score < o.rescoreBelow && sizeOf(inFrame(r.box, frame)) >= o.minUsableSize);
   if (!doubtful.length) return;
-  const { faceapi, tf } = engine;
   const pad = Math.round(Math.max(frame.width, frame.height) * RESCORE_PAD);
-  const padded = tf.pad(input as Parameters<typeof tf.pad>[0], [[pad, pad], [pad, pad], [0, 0]], 114);
-  try {
-    const again = await faceapi.detectAllFaces(padded as unknown as FaceApiNS.TNetInput, options as FaceApiNS.SsdMobilenetv1Options);
-    const boxOf = (b: FaceResult['box']) => ({ x: b.x, y: b.y, w: b.width, h: b.height });
-    for (const r of doubtful) {
-      for (const d of again) {
-        const b = d.box;
-        if (iou(boxOf(r.box), { x: b.x - pad, y: b.y - pad, w: b.width, h: b.height }) >= 0.5) r.score = Math.max(r.score, d.score);
-      }
-    }
-  } finally {
-    padded.dispose();
+  const again = await withPadded(engine, input, pad, async (padded) =>
+    (await engine.faceapi.detectAllFaces(padded as FaceApiNS.TNetInput, options as FaceApiNS.SsdMobilenetv1Options)).map((detection) => toFrame({ detection }, pad, pad)));
+  for (const r of doubtful) {
+    for (const d of again) if (iou(r.box, d.box) >= 0.5) r.score = Math.max(r.score, d.score);
   }
 }
 

@@ -24,6 +24,8 @@
 // kind_score is the share of the five live tests passed (1 = live).
 import { agglomerate } from '../cluster/index.ts';
 import { distance } from '../tracks/index.ts';
+import { fitSimilarity } from './crop.ts';
+import type { Point } from './quality.ts';
 
 export type TrackKind = 'live' | 'depicted' | 'overlay';
 
@@ -49,26 +51,22 @@ export interface KindTrack { track_id: string; video_id: string; first_t_s: numb
 export interface KindDecision { kind: TrackKind; kind_score: number; evidence: string }
 
 /** 68 landmarks (flat x,y) centred and scaled to unit RMS radius. */
-function normalisedShape(flat: number[]): number[][] {
-  const pts: number[][] = [];
+function normalisedShape(flat: number[]): Point[] {
+  const pts: Point[] = [];
   for (let i = 0; i + 1 < flat.length; i += 2) pts.push([flat[i], flat[i + 1]]);
   const mx = pts.reduce((s, p) => s + p[0], 0) / pts.length, my = pts.reduce((s, p) => s + p[1], 0) / pts.length;
-  const c = pts.map(([x, y]) => [x - mx, y - my]);
+  const c = pts.map(([x, y]) => [x - mx, y - my] as Point);
   const r = Math.sqrt(c.reduce((s, [x, y]) => s + x * x + y * y, 0) / c.length) || 1;
   return c.map(([x, y]) => [x / r, y / r]);
 }
 
-/** RMS residual of the best similarity (rotation + scale) fit of shape a onto shape b (both normalised). */
-export function shapeChange(a: number[][], b: number[][]): number {
-  let re = 0, im = 0, den = 0;
-  for (let i = 0; i < a.length; i++) {
-    re += b[i][0] * a[i][0] + b[i][1] * a[i][1];
-    im += b[i][1] * a[i][0] - b[i][0] * a[i][1];
-    den += a[i][0] ** 2 + a[i][1] ** 2;
-  }
-  const ar = re / (den || 1), ai = im / (den || 1);
+/** RMS residual of the best similarity fit of shape a onto shape b (both normalised). */
+export function shapeChange(a: Point[], b: Point[]): number {
+  const t = fitSimilarity(a, b);
   let r = 0;
-  for (let i = 0; i < a.length; i++) r += (ar * a[i][0] - ai * a[i][1] - b[i][0]) ** 2 + (ai * a[i][0] + ar * a[i][1] - b[i][1]) ** 2;
+  for (let i = 0; i < a.length; i++) {
+    r += (t.ar * a[i][0] - t.ai * a[i][1] + t.bx - b[i][0]) ** 2 + (t.ai * a[i][0] + t.ar * a[i][1] + t.by - b[i][1]) ** 2;
+  }
   return Math.sqrt(r / a.length);
 }
 
