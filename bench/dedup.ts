@@ -1,17 +1,12 @@
 // Benchmark: ingest + dedup of the full real sheet (../shared/data/fuelgrowth), cold cache then warm.
 // Usage: ./run bench dedup     Prints wall time per stage and run.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
-import { parse, stringify } from 'yaml';
-import { FUELGROWTH, ROOT, runStage } from '../test/helpers/project.ts';
+import { replicaParams, runStage } from '../test/helpers/project.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'bench-dedup-'));
-const params = parse(readFileSync(join(ROOT, 'params.yaml'), 'utf8'));
-params.input.sheet = join(FUELGROWTH, 'Assignment Data.xlsx');
-params.input.media_dir = join(FUELGROWTH, 'media/facebook-assets');
-writeFileSync(join(dir, 'params.yaml'), stringify(params));
+replicaParams(dir);
 
 const time = (stage: string) => {
   const t0 = performance.now();

@@ -1,24 +1,21 @@
 // Benchmark: face extraction over the real replica (../shared/data/fuelgrowth), cold cache, through
 // the real extract stage, and ffmpeg decoding alone (the floor).
 // Usage: ./run bench faces [--detector ssd|tiny] [--close-ups true|false]  (defaults: params.yaml)
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parse, stringify } from 'yaml';
 import { decodeFrames, fitLongSide, probe } from '../pipeline/lib/frames/index.ts';
 import { mapLimit } from '../pipeline/lib/run/index.ts';
 import { readTable } from '../pipeline/lib/warehouse/index.ts';
-import { FUELGROWTH, ROOT, runStage } from '../test/helpers/project.ts';
+import { replicaParams, runStage } from '../test/helpers/project.ts';
 
 const { values } = parseArgs({ options: { detector: { type: 'string', default: 'ssd' }, 'close-ups': { type: 'string' } } });
 const dir = mkdtempSync(join(tmpdir(), 'bench-faces-'));
-const params = parse(readFileSync(join(ROOT, 'params.yaml'), 'utf8'));
-params.input.sheet = join(FUELGROWTH, 'Assignment Data.xlsx');
-params.input.media_dir = join(FUELGROWTH, 'media/facebook-assets');
-params.faces.detector = values.detector;
-if (values['close-ups']) params.faces.close_ups = values['close-ups'] === 'true';
-writeFileSync(join(dir, 'params.yaml'), stringify(params));
+const params = replicaParams(dir, (p) => {
+  p.faces.detector = values.detector;
+  if (values['close-ups']) p.faces.close_ups = values['close-ups'] === 'true';
+});
 runStage('ingest', dir);
 runStage('dedup', dir);
 const videos = await readTable<{ path: string }>(join(dir, 'data/processed/videos.parquet'));

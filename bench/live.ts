@@ -10,14 +10,13 @@
 //   - recall: labelled presenters (live, presenter) credited in their video / all presenters, and the
 //     same over presenters the detector found a usable face of;
 //   - depicted and overlay tracks kept out of the people; the track confusion matrix.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parse, stringify } from 'yaml';
 import { iou } from '../pipeline/lib/tracks/index.ts';
 import { readTable } from '../pipeline/lib/warehouse/index.ts';
-import { FUELGROWTH, ROOT, runStage } from '../test/helpers/project.ts';
+import { replicaParams, ROOT, runStage } from '../test/helpers/project.ts';
 
 interface LabelFace { t_s: number; x: number; y: number; w: number; h: number; kind: string; person: string | null }
 interface LabelVideo { video_id: string; media: string; live_people: { person: string; presenter: boolean; missed_seconds?: string }[]; faces: LabelFace[] }
@@ -25,10 +24,7 @@ interface LabelVideo { video_id: string; media: string; live_people: { person: s
 const { values: args } = parseArgs({ options: { work: { type: 'string' } } });
 const dir = args.work ?? mkdtempSync(join(tmpdir(), 'bench-live-'));
 mkdirSync(dir, { recursive: true });
-const params = parse(readFileSync(join(ROOT, 'params.yaml'), 'utf8'));
-params.input.sheet = join(FUELGROWTH, 'Assignment Data.xlsx');
-params.input.media_dir = join(FUELGROWTH, 'media/facebook-assets');
-writeFileSync(join(dir, 'params.yaml'), stringify(params));
+replicaParams(dir);
 const stageTimes: string[] = [];
 for (const s of ['ingest', 'dedup', 'extract', 'embed', 'cluster']) {
   if (['ingest', 'dedup'].includes(s) && existsSync(join(dir, 'data/processed/videos.parquet'))) continue;

@@ -28,7 +28,7 @@ import { parse, stringify } from 'yaml';
 import { mulberry32, pick, seedOf, shuffle, uniform } from '../pipeline/lib/synth/index.ts';
 import { readTable } from '../pipeline/lib/warehouse/index.ts';
 import { descendants } from '../test/helpers/procs.ts';
-import { creditAllKinds, ROOT } from '../test/helpers/project.ts';
+import { creditAllKinds, ROOT, stageArgs, toolEnv } from '../test/helpers/project.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -43,7 +43,6 @@ const N = Number(args.videos);
 const POSTINGS = Math.max(1, Math.min(4, Number(args.postings)));
 const hasReport = existsSync(join(ROOT, 'pipeline/stages/report.ts'));
 const STAGES = args.stages?.split(',') ?? ['ingest', 'dedup', 'extract', 'embed', 'cluster', 'aggregate', ...(hasReport ? ['report'] : [])];
-const env = { ...process.env, DVC_NO_ANALYTICS: '1', PATH: `${ROOT}/.venv/bin:${ROOT}/node_modules/.bin:${process.env.PATH}` };
 const la = () => loadavg().map((x) => x.toFixed(1)).join(' ');
 
 // ---- media ---------------------------------------------------------------------------------------
@@ -155,7 +154,7 @@ function measure(stage: string, cwd: string): Promise<Measure> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const load0 = loadavg()[0];
-    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(ROOT, 'pipeline/stages', `${stage}.ts`)], { cwd, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, stageArgs(stage), { cwd, env: toolEnv, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (b: Buffer) => { stderr += b.toString(); });
     let hwm = 0, tree = 0;

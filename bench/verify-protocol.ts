@@ -6,6 +6,7 @@
 // distance is NaN (an image without a detected face) is never predicted correctly: it counts as an error
 // at every threshold (the conservative reading of LFW's "unrestricted" protocol, where every pair must be
 // answered).
+import { meanInterval } from '../pipeline/lib/stats/index.ts';
 import { shuffle, type Rng } from '../pipeline/lib/synth/prng.ts';
 
 export interface Pair {
@@ -158,9 +159,8 @@ export function kFold(dist: readonly number[], same: readonly boolean[], fold: r
     folds.push({ fold: f, threshold, accuracy: accuracyAt(testD, testS, threshold), pairs: testD.length });
   }
   const accs = folds.map((r) => r.accuracy);
-  const mean = accs.reduce((a, b) => a + b, 0) / k;
-  const sd = Math.sqrt(accs.reduce((a, b) => a + (b - mean) ** 2, 0) / (k - 1));
-  return { folds, mean, sd, se: sd / Math.sqrt(k), meanThreshold: folds.reduce((a, r) => a + r.threshold, 0) / k };
+  const { mean, sd, se } = meanInterval(accs);
+  return { folds, mean: mean!, sd: sd!, se: se!, meanThreshold: folds.reduce((a, r) => a + r.threshold, 0) / k };
 }
 
 /**

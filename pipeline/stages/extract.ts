@@ -1,13 +1,13 @@
 // Stage extract: faces in sampled frames of every distinct video → tables faces, face_descriptors,
 // video_faces, and JPEG crops in data/faces/. Usage: npx tsx pipeline/stages/extract.ts  (params: faces)
 import { existsSync, statSync } from 'node:fs';
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { JsonCache } from '../lib/cache/index.ts';
 import { DESCRIPTOR_MODES } from '../lib/faces/detect.ts';
 import { detectAll, faceTables, type CachedVideo, type VideoInput } from '../lib/faces/extract.ts';
 import { faceDescriptorsSchema, facesSchema, videoFacesSchema } from '../lib/faces/schema.ts';
 import { videosSchema } from '../lib/ledger/schema.ts';
-import { loadParams, progress, summarise, writeFileAtomic } from '../lib/run/index.ts';
+import { loadParams, progress, removeStaleTemps, summarise, writeFileAtomic } from '../lib/run/index.ts';
 import { parquetPath, readTable, writeTable } from '../lib/warehouse/index.ts';
 
 const { faces: p } = loadParams(['faces']);
@@ -37,7 +37,7 @@ const { faces, descriptors, perVideo, rejected } = faceTables(videos, byVideo, g
 // Crops are written from the cache, so a cached video's crops come back if data/faces was cleared.
 // Each one to a temp file renamed into place (a killed run leaves whole crops or none); a crop
 // already there with the right size is kept. Temp files of a killed run are swept first.
-for (const f of await readdir(CROPS)) if (/\.tmp-\d+-\d+$/.test(f)) await rm(`${CROPS}/${f}`, { force: true });
+await removeStaleTemps(CROPS);
 for (const v of videos) {
   const rec = byVideo.get(v.video_id)!;
   const ids = faces.filter((f) => f.video_id === v.video_id);

@@ -9,10 +9,9 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { RunDiff } from '../../pipeline/lib/compare/diff.ts';
 import { readTable } from '../../pipeline/lib/warehouse/index.ts';
-import { ROOT } from '../helpers/project.ts';
+import { ROOT, toolEnv as env } from '../helpers/project.ts';
 import { buildRuns, type Runs } from './fixture.ts';
 
-const env = { ...process.env, DVC_NO_ANALYTICS: '1', PATH: `${ROOT}/.venv/bin:${ROOT}/node_modules/.bin:${process.env.PATH}` };
 let runs: Runs;
 before(() => {
   runs = buildRuns();

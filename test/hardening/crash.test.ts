@@ -22,10 +22,10 @@ import { basename, join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { parse } from 'yaml';
-import { memoryConnection } from '../../pipeline/lib/warehouse/index.ts';
+import { ident, memoryConnection, sqlString } from '../../pipeline/lib/warehouse/index.ts';
 import { listenLocal } from '../helpers/http.ts';
 import { descendants, procs, type Proc } from '../helpers/procs.ts';
-import { ROOT } from '../helpers/project.ts';
+import { ROOT, stageArgs, toolEnv } from '../helpers/project.ts';
 import { demoWarehouse } from '../report/fixture.ts';
 import { make, mkdirp, scratch } from './helpers.ts';
 
@@ -33,10 +33,7 @@ const DVC = parse(readFileSync(join(ROOT, 'dvc.yaml'), 'utf8')) as { stages: Rec
 /** A stage's tables, in the order it writes them (its parquet outs in dvc.yaml). */
 const tablesOf = (stage: string) => (DVC.stages[stage]?.outs ?? []).map((o) => (typeof o === 'string' ? o : Object.keys(o)[0]))
   .filter((o) => /^data\/processed\/[^/]+\.parquet$/.test(o)).map((o) => basename(o, '.parquet'));
-const env = { ...process.env, DVC_NO_ANALYTICS: '1', PATH: `${ROOT}/.venv/bin:${ROOT}/node_modules/.bin:${process.env.PATH}` };
 const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
-const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;
-const ident = (s: string) => `"${s.replaceAll('"', '""')}"`;
 
 let dir = '';
 const at = (rel: string) => join(dir, rel);
@@ -62,7 +59,7 @@ interface Run { code: number | null; stderr: string; killed: boolean; children: 
 function runStage(stage: string, trigger?: Trigger): Promise<Run> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const proc = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(ROOT, 'pipeline/stages', `${stage}.ts`)], { cwd: dir, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const proc = spawn(process.execPath, stageArgs(stage), { cwd: dir, env: toolEnv, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '', killed = false, done = false, children: Proc[] = [];
     proc.stderr!.on('data', (b: Buffer) => { stderr += b.toString(); });
     const check = () => {

@@ -12,7 +12,8 @@ export const SHARED = resolve(ROOT, '../shared');
 export const FUELGROWTH = join(SHARED, 'data/fuelgrowth');
 export const hasShared = existsSync(join(FUELGROWTH, 'Assignment Data.xlsx'));
 
-const env = {
+/** The environment tests and benchmarks run tools in: the project's venv (DVC) and npm bins first, no analytics. */
+export const toolEnv = {
   ...process.env,
   DVC_NO_ANALYTICS: '1',
   PATH: `${ROOT}/.venv/bin:${ROOT}/node_modules/.bin:${process.env.PATH}`,
@@ -26,6 +27,19 @@ export function creditAllKinds(params: any): void {
   params.people.credit_kinds = ['live', 'depicted', 'overlay'];
 }
 
+/**
+ * Writes `dir`/params.yaml for a run on the real replica (../shared/data/fuelgrowth): the project's
+ * params with the replica's sheet and media, changed by `patch`. Returns the params written.
+ */
+export function replicaParams(dir: string, patch: (p: any) => void = () => {}): any {
+  const params = parse(readFileSync(join(ROOT, 'params.yaml'), 'utf8'));
+  params.input.sheet = join(FUELGROWTH, 'Assignment Data.xlsx');
+  params.input.media_dir = join(FUELGROWTH, 'media/facebook-assets');
+  patch(params);
+  writeFileSync(join(dir, 'params.yaml'), stringify(params));
+  return params;
+}
+
 export interface Scratch { dir: string; run(cmd: string, args: string[]): string; setParams(patch: (p: any) => void): void; log(stage: string): any }
 
 export function scratchProject(prefix = 'infsel-'): Scratch {
@@ -35,7 +49,7 @@ export function scratchProject(prefix = 'infsel-'): Scratch {
   }
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
   writeFileSync(join(dir, '.gitignore'), 'node_modules\n/data\n');
-  const run = (cmd: string, args: string[]) => execFileSync(cmd, args, { cwd: dir, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
+  const run = (cmd: string, args: string[]) => execFileSync(cmd, args, { cwd: dir, env: toolEnv, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
   const params = parse(readFileSync(join(dir, 'params.yaml'), 'utf8'));
   creditAllKinds(params);
   writeFileSync(join(dir, 'params.yaml'), stringify(params));
@@ -55,10 +69,13 @@ export function scratchProject(prefix = 'infsel-'): Scratch {
   };
 }
 
+/** Node's arguments that run one stage script (pipeline/stages/<stage>.ts) through tsx. */
+export const stageArgs = (stage: string) => ['--import', import.meta.resolve('tsx'), join(ROOT, 'pipeline/stages', `${stage}.ts`)];
+
 /** Runs a stage script of the real tree in `cwd` (no DVC); returns stderr, throws if it fails. */
 export function runStage(stage: string, cwd: string, extraEnv: Record<string, string> = {}): string {
-  const r = spawnSync('node', ['--import', import.meta.resolve('tsx'), join(ROOT, 'pipeline/stages', `${stage}.ts`)], {
-    cwd, env: { ...env, ...extraEnv }, encoding: 'utf8',
+  const r = spawnSync('node', stageArgs(stage), {
+    cwd, env: { ...toolEnv, ...extraEnv }, encoding: 'utf8',
   });
   if (r.status !== 0) throw new Error(`stage ${stage} failed (${r.status}): ${r.stderr}`);
   return r.stderr;

@@ -8,11 +8,11 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { ROOT } from '../helpers/project.ts';
+import { ROOT, toolEnv } from '../helpers/project.ts';
 import { buildRuns, type Runs } from '../compare/fixture.ts';
 
 const JUPYTER = join(ROOT, '.venv/bin/jupyter');
-const env = { ...process.env, DVC_NO_ANALYTICS: '1', JUPYTER_PATH: join(ROOT, '.jupyter'), PATH: `${ROOT}/.venv/bin:${ROOT}/node_modules/.bin:${process.env.PATH}` };
+const env = { ...toolEnv, JUPYTER_PATH: join(ROOT, '.jupyter') };
 const NOTEBOOKS = readdirSync(join(ROOT, 'notebooks')).filter((f) => f.endsWith('.ipynb')).sort();
 
 /** Executes notebooks into `out`; returns nbconvert's exit status and output. */

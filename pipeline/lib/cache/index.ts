@@ -1,12 +1,11 @@
 // A content-keyed cache of JSON results (one file per key), kept by DVC between runs
 // (`persist: true`). Writes are atomic (temp file + rename), so a crash never leaves a torn entry.
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../run/index.ts';
 
 export const hashOf = (value: unknown) => createHash('sha256').update(typeof value === 'string' ? value : JSON.stringify(value)).digest('hex');
-
-let writes = 0;
 
 export class JsonCache<T> {
   /** @param namespace folds the params that affect the cached work into every key. */
@@ -28,9 +27,7 @@ export class JsonCache<T> {
   async put(key: string, value: T): Promise<void> {
     const f = this.file(key);
     await mkdir(join(f, '..'), { recursive: true });
-    const tmp = `${f}.tmp-${process.pid}-${++writes}`; // unique: two writers of one key may overlap
-    await writeFile(tmp, JSON.stringify(value));
-    await rename(tmp, f);
+    await writeFileAtomic(f, JSON.stringify(value)); // temp names are unique: two writers of one key may overlap
   }
 
   /** Returns the cached value or computes, stores and returns it; `computed` tells which. */

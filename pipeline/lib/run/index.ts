@@ -1,6 +1,7 @@
 // What every stage script shares: params, bounded concurrency, progress and the one-line summary.
 import { readFileSync } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { parse } from 'yaml';
 
 export type Params = Record<string, any>;
@@ -58,6 +59,11 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
   const tmp = `${file}.tmp-${process.pid}-${++tmpFiles}`;
   await writeFile(tmp, data);
   await rename(tmp, file);
+}
+
+/** Removes the temp files writeFileAtomic left in `dir` when its process was killed mid-write. */
+export async function removeStaleTemps(dir: string): Promise<void> {
+  for (const f of await readdir(dir)) if (/\.tmp-\d+-\d+$/.test(f)) await rm(join(dir, f), { force: true });
 }
 
 /** Prints the stage's one-line summary and records its counters in data/logs/<stage>.json. */

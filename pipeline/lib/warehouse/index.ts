@@ -17,8 +17,9 @@ export const defaultPaths: WarehousePaths = { processedDir: 'data/processed', wa
 
 export const parquetPath = (table: string, paths: WarehousePaths = defaultPaths) => `${paths.processedDir}/${table}.parquet`;
 
-const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;
-const ident = (s: string) => `"${s.replaceAll('"', '""')}"`;
+/** A SQL string literal and a quoted SQL identifier. */
+export const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;
+export const ident = (s: string) => `"${s.replaceAll('"', '""')}"`;
 
 export async function memoryConnection(): Promise<DuckDBConnection> {
   return (await DuckDBInstance.create(':memory:')).connect();
