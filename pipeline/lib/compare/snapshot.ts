@@ -8,7 +8,6 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { ident, sqlString } from '../warehouse/index.ts';
 
 export interface StatsRow {
   influencer_id: string; n_videos: number; n_postings: number; mean: number | null; sd: number | null; cv: number | null;
@@ -82,6 +81,11 @@ export function locate(path: string): Location {
   if (hasParquet(p)) return { kind: 'parquet', path: p, root: basename(p) === 'processed' ? rootOfData(dirname(p)) : null, parquetDir: null };
   throw new Error(`${path}: no run found (looked for a .duckdb file, data/warehouse.duckdb, warehouse.duckdb, data/processed/*.parquet, *.parquet)`);
 }
+
+// Copies of the warehouse's: this folder is also compiled by the notebooks' tslab kernel, which
+// takes no '.ts' imports from the rest of pipeline/lib.
+const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;
+const ident = (s: string) => `"${s.replaceAll('"', '""')}"`;
 
 function plain(v: unknown): unknown {
   if (typeof v === 'bigint') return Number(v);
