@@ -4,7 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import { JsonCache } from '../lib/cache/index.ts';
 import { groupVideos, type MediaItem } from '../lib/dedup/index.ts';
 import { buildTables, type IngestRow, type MediaRow } from '../lib/dedup/tables.ts';
-import { fingerprintVideo, type Fingerprint } from '../lib/fingerprint/index.ts';
+import { fingerprintOptions, fingerprintVideo, type Fingerprint } from '../lib/fingerprint/index.ts';
 import { duplicateGroupsSchema, dedupRowsSchema, ingestRowsSchema, mediaSchema, videosSchema } from '../lib/ledger/schema.ts';
 import { loadParams, mapLimit, progress, summarise } from '../lib/run/index.ts';
 import { parquetPath, readTable, writeTable } from '../lib/warehouse/index.ts';
@@ -13,7 +13,7 @@ const { dedup: p } = loadParams(['dedup']);
 const ingestRows = await readTable<IngestRow>(parquetPath(ingestRowsSchema.name));
 const media = (await readTable<MediaRow & { first_row: number }>(parquetPath(mediaSchema.name))).filter((m) => m.playable);
 
-const fpOptions = { fps: p.fps, maxFrames: Math.ceil(p.fps * p.max_seconds) };
+const fpOptions = fingerprintOptions(p);
 const CACHE = 'data/cache/dedup';
 await mkdir(CACHE, { recursive: true }); // a DVC out, even when empty
 const cache = new JsonCache<Fingerprint>(`${CACHE}/fingerprints`, fpOptions);

@@ -4,7 +4,7 @@ import { existsSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { JsonCache } from '../lib/cache/index.ts';
 import { DESCRIPTOR_MODES } from '../lib/faces/detect.ts';
-import { detectAll, faceTables, type CachedVideo, type VideoInput } from '../lib/faces/extract.ts';
+import { detectAll, extractJob, faceTables, type CachedVideo, type VideoInput } from '../lib/faces/extract.ts';
 import { faceDescriptorsSchema, facesSchema, videoFacesSchema } from '../lib/faces/schema.ts';
 import { videosSchema } from '../lib/ledger/schema.ts';
 import { loadParams, progress, removeStaleTemps, summarise, writeFileAtomic } from '../lib/run/index.ts';
@@ -17,13 +17,7 @@ const CROPS = 'data/faces';
 await Promise.all([mkdir(CACHE, { recursive: true }), mkdir(CROPS, { recursive: true })]);
 
 const videos = await readTable<VideoInput>(parquetPath(videosSchema.name));
-const job = {
-  sampling: { fps: p.fps, longSide: p.long_side, maxFrames: Math.ceil(p.fps * p.max_seconds) },
-  // The descriptor mode is part of the cache key: changing it recomputes every video.
-  detect: { detector: p.detector, minScore: p.min_score, descriptor: p.descriptor, closeUps: p.close_ups,
-    rescoreBelow: p.rescore_below, minUsableSize: p.gates.min_size_px },
-  cropPx: p.crop_px,
-};
+const job = extractJob(p);
 const cache = new JsonCache<CachedVideo>(CACHE, job);
 const bar = progress('extract: videos', videos.length);
 const t0 = performance.now();

@@ -2,6 +2,7 @@
 // that affect detection), then quality gates and within-video tracks (cheap, never cached).
 import type { JsonCache } from '../cache/index.ts';
 import { linkTracks, type TrackOptions } from '../tracks/index.ts';
+import type { Params } from '../run/index.ts';
 import type { Row } from '../warehouse/index.ts';
 import { processVideos, type PoolOptions } from './pool.ts';
 import type { SamplingParams } from './video.ts';
@@ -40,10 +41,23 @@ export function gateOf(f: CachedFace, g: Gates): string | null {
 /** One number to rank a track's faces: detector score × frontalness × size (capped). */
 export const qualityOf = (f: CachedFace) => f.score * (f.frontal ?? 0.5) * Math.min(1, f.size / 112);
 
+/** What extract computes per video, from params `faces`: also the cache namespace (every field is part of the key). */
+export function extractJob(p: Params): ExtractJob {
+  return {
+    sampling: { fps: p.fps, longSide: p.long_side, maxFrames: Math.ceil(p.fps * p.max_seconds) },
+    // The descriptor mode is part of the cache key: changing it recomputes every video.
+    detect: { detector: p.detector, minScore: p.min_score, descriptor: p.descriptor, closeUps: p.close_ups,
+      rescoreBelow: p.rescore_below, minUsableSize: p.gates.min_size_px },
+    cropPx: p.crop_px,
+  };
+}
+
+export interface ExtractJob { sampling: SamplingParams; detect: DetectOptions; cropPx: number }
+
 /** Detects faces in every video not yet cached; returns each video's cached record and what was computed. */
 export async function detectAll(
   videos: VideoInput[], cache: JsonCache<CachedVideo>,
-  job: { sampling: SamplingParams; detect: DetectOptions; cropPx: number }, pool: PoolOptions,
+  job: ExtractJob, pool: PoolOptions,
   onProgress: (done: number, total: number) => void,
 ): Promise<{ byVideo: Map<string, CachedVideo>; computed: number }> {
   const byVideo = new Map<string, CachedVideo>();

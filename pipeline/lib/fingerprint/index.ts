@@ -17,6 +17,9 @@ export interface Fingerprint {
 
 export interface FingerprintOptions { fps: number; maxFrames: number }
 
+/** What dedup computes per media, from params `dedup`: also the fingerprint cache namespace. */
+export const fingerprintOptions = (p: { fps: number; max_seconds: number }): FingerprintOptions => ({ fps: p.fps, maxFrames: Math.ceil(p.fps * p.max_seconds) });
+
 const W = 96, H = 128; // frames are scaled to 96x128 grey inside ffmpeg
 const N = 32; // the hash is taken on a 32x32 box-filtered copy
 const BX = 12, BY = 16; // block grid (8x8-pixel blocks)
