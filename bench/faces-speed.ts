@@ -1,4 +1,4 @@
-// Face library benchmark: speed per frame (SSD vs tiny, with/without landmarks and descriptors) on real
+// Face library benchmark, faceapi engine (the onnx engine's figures: bench/faces.ts): speed per frame (SSD vs tiny, with/without landmarks and descriptors) on real
 // campaign video frames at ~640 px long side, pool throughput with 1 vs 2 workers, and how well
 // descriptors separate people on labelled photos. Prints its figures.
 //
@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { decodeFrames, fitLongSide, probe, type Frame } from '../pipeline/lib/frames/index.ts';
+import type { FaceApiEngine } from '../pipeline/lib/faces/faceapi/engine.ts';
 import {
   createDetector, descriptorDistance, FacePool, type DetectOptions, type DetectedFace, type RgbFrame, type VideoJob,
 } from '../pipeline/lib/faces/index.ts';
@@ -61,7 +62,8 @@ const videos = distinctVideos();
 const chosen = videos.slice(0, N_VIDEOS);
 log(`${videos.length} distinct videos; using ${chosen.length}`);
 
-const det = await createDetector({ nets: ['ssd', 'tiny', 'landmarks', 'descriptor'] });
+const det = await createDetector({ engine: 'faceapi' });
+const { tf } = (det.engine as FaceApiEngine).runtime;
 results.backend = det.engine.versions;
 
 // ---- 1. ms/frame per configuration, in this thread (one single-threaded WASM backend) ----
@@ -85,11 +87,11 @@ if (PARTS.has('speed')) {
   // Tensor building alone (what a frame costs before any model runs).
   {
     const t0 = performance.now();
-    for (const f of frames) det.engine.tf.tensor3d(new Uint8Array(f.data.buffer, f.data.byteOffset, f.data.length), [f.height, f.width, 3], 'int32').dispose();
+    for (const f of frames) tf.tensor3d(new Uint8Array(f.data.buffer, f.data.byteOffset, f.data.length), [f.height, f.width, 3], 'int32').dispose();
     results.tensorBuildMsPerFrame = r1((performance.now() - t0) / frames.length);
   }
   const perFrame: Record<string, unknown>[] = [];
-  const memBefore = det.engine.tf.memory().numTensors;
+  const memBefore = tf.memory().numTensors;
   for (const [name, opts] of configs) {
     for (const f of frames.slice(0, 2)) await det.detect(f, opts); // warm-up
     const ms: number[] = [], msFace: number[] = [], msNone: number[] = [];
@@ -112,7 +114,7 @@ if (PARTS.has('speed')) {
     log(JSON.stringify(row));
   }
   results.perFrame = perFrame;
-  results.tensorLeak = det.engine.tf.memory().numTensors - memBefore;
+  results.tensorLeak = tf.memory().numTensors - memBefore;
 }
 
 // ---- 2. identity: same-person vs different-person descriptor distances on labelled photos ----
@@ -183,7 +185,7 @@ if (PARTS.has('pool')) {
     let reference: string | undefined;
     for (const workers of [1, 2]) {
       const t0 = performance.now();
-      const p = new FacePool({ workers, detect: jobs[0].detect });
+      const p = new FacePool({ workers, engine: 'faceapi' });
       await p.ready();
       const startMs = performance.now() - t0;
       const t1 = performance.now();

@@ -1,6 +1,6 @@
 // Benchmark: face extraction over the real replica (../shared/data/fuelgrowth), cold cache, through
 // the real extract stage, and ffmpeg decoding alone (the floor).
-// Usage: ./run bench faces [--detector ssd|tiny] [--close-ups true|false]  (defaults: params.yaml)
+// Usage: ./run bench faces [--engine onnx|faceapi] [--detector yunet|ssd|tiny] [--close-ups true|false]  (defaults: params.yaml)
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,16 +10,17 @@ import { mapLimit } from '../pipeline/lib/run/index.ts';
 import { readTable } from '../pipeline/lib/warehouse/index.ts';
 import { replicaParams, runStage } from '../test/helpers/project.ts';
 
-const { values } = parseArgs({ options: { detector: { type: 'string', default: 'ssd' }, 'close-ups': { type: 'string' } } });
+const { values } = parseArgs({ options: { engine: { type: 'string' }, detector: { type: 'string' }, 'close-ups': { type: 'string' } } });
 const dir = mkdtempSync(join(tmpdir(), 'bench-faces-'));
 const params = replicaParams(dir, (p) => {
-  p.faces.detector = values.detector;
+  if (values.engine) p.faces.engine = values.engine;
+  if (values.detector) p.faces.detector = values.detector;
   if (values['close-ups']) p.faces.close_ups = values['close-ups'] === 'true';
 });
 runStage('ingest', dir);
 runStage('dedup', dir);
 const videos = await readTable<{ path: string }>(join(dir, 'data/processed/videos.parquet'));
-console.log(`machine: ${cpus().length} × ${cpus()[0].model}; ${videos.length} distinct videos; ${params.faces.fps} frame/s, long side ${params.faces.long_side}, detector ${values.detector}${params.faces.close_ups ? ' + close-up pass' : ''}, ${params.faces.workers} workers`);
+console.log(`machine: ${cpus().length} × ${cpus()[0].model}; ${videos.length} distinct videos; ${params.faces.fps} frame/s, long side ${params.faces.long_side}, engine ${params.faces.engine}${params.faces.detector ? ` (${params.faces.detector})` : ''}${params.faces.close_ups ? ' + close-up pass' : ''}, ${params.faces.workers} workers`);
 
 let t0 = performance.now();
 const counts = await mapLimit(videos, params.faces.workers, async (v) => {

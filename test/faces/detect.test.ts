@@ -8,6 +8,7 @@ import { decodeFrames, fitLongSide, probe } from '../../pipeline/lib/frames/inde
 import {
   CHIP, createDetector, descriptorDistance, dlibChip, faceCrop, type DetectedFace, type FaceDetector, type RgbFrame,
 } from '../../pipeline/lib/faces/index.ts';
+import type { FaceApiEngine } from '../../pipeline/lib/faces/faceapi/engine.ts';
 
 const FACES = fileURLToPath(new URL('../../../shared/data/faces/', import.meta.url));
 const skip = existsSync(FACES) ? false : 'needs ../shared/data/faces';
@@ -23,9 +24,12 @@ function centred(faces: DetectedFace[], f: RgbFrame): DetectedFace | undefined {
   return [...faces].sort((a, b) => d(a) - d(b))[0];
 }
 
+/** These tests run the faceapi engine (its SSD, tiny detector and tfjs runtime); onnx-engine.test.ts runs the other. */
+const runtime = (det: FaceDetector) => (det.engine as FaceApiEngine).runtime;
+
 let detector: FaceDetector | undefined;
 async function getDetector(): Promise<FaceDetector> {
-  detector ??= await createDetector({ nets: ['ssd', 'tiny', 'landmarks', 'descriptor'] });
+  detector ??= await createDetector({ engine: 'faceapi' });
   return detector;
 }
 
@@ -112,7 +116,7 @@ test('descriptor modes: faceapi, aligned (dlib chip) and flip (chip + mirror, th
   assert.deepEqual(dflt.descriptor, flip.descriptor);
   assert.ok(descriptorDistance(faceapi.descriptor!, aligned.descriptor!) > 1e-3, 'aligned differs from faceapi');
   // aligned = the net on the dlib chip; flip = the mean of that and the net on the chip mirrored.
-  const { tf, faceapi: api } = det.engine;
+  const { tf, faceapi: api } = runtime(det);
   const net = async (px: Buffer) => {
     const t = tf.tensor3d(new Uint8Array(px.buffer, px.byteOffset, px.length), [CHIP, CHIP, 3], 'int32');
     try { return (await api.nets.faceRecognitionNet.computeFaceDescriptor(t as never)) as Float32Array; } finally { t.dispose(); }
@@ -133,7 +137,7 @@ test('descriptor modes: faceapi, aligned (dlib chip) and flip (chip + mirror, th
 
 test('no tensors leak across detections (faces and empty frames, both detectors, every descriptor mode)', { skip }, async () => {
   const det = await getDetector();
-  const tf = det.engine.tf;
+  const tf = runtime(det).tf;
   const frame = await loadRgb('lfw/Tony_Blair/Tony_Blair_0001.jpg'); // two faces
   const empty: RgbFrame = { data: Buffer.alloc(320 * 240 * 3, 90), width: 320, height: 240, channels: 3 };
   await det.detect(frame); // warm up (first runs may allocate lasting state)
@@ -185,7 +189,7 @@ test('second look: a face scored below rescoreBelow keeps the higher score from 
   const info = await probe(REPLICA_MEDIA);
   let frame: RgbFrame | undefined;
   for await (const f of decodeFrames(REPLICA_MEDIA, { fps: 1, ...fitLongSide(info.width, info.height, 640), pixFmt: 'rgb24', maxFrames: 21 })) frame = f;
-  const tf = det.engine.tf;
+  const tf = runtime(det).tf;
   const before = tf.memory().numTensors;
   const once = await det.detect(frame!, { rescoreBelow: 0, minUsableSize: 40 });
   const twice = await det.detect(frame!, { rescoreBelow: 0.8, minUsableSize: 40 });

@@ -15,7 +15,7 @@ const MEDIA = fileURLToPath(new URL('../../../shared/data/fuelgrowth/media/faceb
 const VIDEO = MEDIA + 'hd-1119706949586170';
 const skip = existsSync(VIDEO) ? false : 'needs ../shared/data/fuelgrowth media';
 
-const job: VideoJob = {
+const ssdJob: VideoJob = {
   path: VIDEO,
   sampling: { fps: 1, longSide: 640, maxFrames: 4 },
   detect: { detector: 'ssd', minScore: 0.5 },
@@ -25,11 +25,13 @@ const job: VideoJob = {
 /** The deterministic part of a result (timings are wall-clock). */
 const content = (r: VideoFaces) => ({ ...r, timing: undefined });
 
-test('pool processes a real video: frames, faces, descriptors, crops; same output on every run and worker', { skip, timeout: 60_000 }, async () => {
-  const pool = new FacePool({ workers: 2, detect: job.detect });
+for (const [engine, backend] of [['onnx', 'cpu'], ['faceapi', 'wasm']] as const) {
+  test(`pool processes a real video (${engine} engine): frames, faces, descriptors, crops; same output on every run and worker`, { skip, timeout: 60_000 }, async () => {
+  const pool = new FacePool({ workers: 2, engine });
+  const job: VideoJob = { ...ssdJob, detect: { minScore: 0.5 } };
   try {
     await pool.ready();
-    assert.equal(pool.versions.backend, 'wasm');
+    assert.equal(pool.versions.backend ?? pool.versions.provider, backend);
     const progress: number[] = [];
     // Two copies at once: each worker takes one, so this also checks worker-independence.
     const [a, b] = await Promise.all([pool.run(job, (p) => progress.push(p.frame)), pool.run(job)]);
@@ -58,13 +60,16 @@ test('pool processes a real video: frames, faces, descriptors, crops; same outpu
     await pool.close();
   }
 });
+}
+
+const job = ssdJob;
 
 test('a broken video fails alone (MediaError); the pool goes on', { skip, timeout: 60_000 }, async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'faces-pool-'));
   try {
     const bad = path.join(dir, 'broken.mp4');
     writeFileSync(bad, Buffer.from('this is not a video'.repeat(100)));
-    const small: VideoJob = { ...job, sampling: { fps: 1, maxFrames: 1 }, detect: { detector: 'tiny' }, crops: false };
+    const small: VideoJob = { ...job, sampling: { fps: 1, maxFrames: 1 }, detect: {}, crops: false };
     const out = await processVideos([{ ...small, path: bad }, small], { workers: 1 });
     assert.equal(out.length, 2);
     assert.ok(out[0].error instanceof MediaError, String(out[0].error));
@@ -78,7 +83,7 @@ test('a broken video fails alone (MediaError); the pool goes on', { skip, timeou
 });
 
 test('backend switch: tensorflow needs @tensorflow/tfjs-node-gpu, and says so (no crash loop)', { timeout: 30_000 }, async () => {
-  const pool = new FacePool({ workers: 1, backend: 'tensorflow', nets: ['tiny'] });
+  const pool = new FacePool({ workers: 1, engine: 'faceapi', backend: 'tensorflow' });
   try {
     await assert.rejects(pool.ready(), /needs @tensorflow\/tfjs-node-gpu installed/);
     await assert.rejects(pool.run(job), /no working workers/);
@@ -88,7 +93,7 @@ test('backend switch: tensorflow needs @tensorflow/tfjs-node-gpu, and says so (n
 });
 
 test('a closed pool refuses work', async () => {
-  const pool = new FacePool({ workers: 1, nets: ['tiny'] });
+  const pool = new FacePool({ workers: 1 });
   await pool.close();
   await assert.rejects(pool.run(job), /closed/);
 });

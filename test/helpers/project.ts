@@ -2,7 +2,7 @@
 // own git + DVC repo, so tests run the real `dvc repro` without touching the working tree. Its params
 // credit every track kind (creditAllKinds); a test on real footage sets people.credit_kinds back.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
@@ -48,7 +48,10 @@ export function scratchProject(prefix = 'infsel-'): Scratch {
     if (existsSync(join(ROOT, f))) cpSync(join(ROOT, f), join(dir, f), { recursive: true });
   }
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
-  writeFileSync(join(dir, '.gitignore'), 'node_modules\n/data\n');
+  // The face models (not the registry, which each project writes for itself).
+  mkdirSync(join(dir, 'models'));
+  for (const m of ['yunet', 'faceapi']) symlinkSync(join(ROOT, 'models', m), join(dir, 'models', m));
+  writeFileSync(join(dir, '.gitignore'), 'node_modules\n/data\n/models/registry.json\n');
   const run = (cmd: string, args: string[]) => execFileSync(cmd, args, { cwd: dir, env: toolEnv, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
   const params = parse(readFileSync(join(dir, 'params.yaml'), 'utf8'));
   creditAllKinds(params);

@@ -1,11 +1,12 @@
-// Face detection + 68 landmarks + 128-d descriptors on one RGB frame, returned as plain objects.
-import type * as FaceApiNS from '@vladmandic/face-api';
-import { CHIP, dlibChip } from './align.ts';
-import { loadFaceEngine, type BackendOptions, type FaceEngine, type NetName } from './backend.ts';
-import { iou } from '../tracks/index.ts';
+// Faces in one RGB frame with 68 landmarks, 128-d descriptors and quality, as plain objects: the face
+// engine's three calls (engine.ts) composed the same way whichever engine runs them.
+import { dlibChip, mirrorChip, pointsChip } from './align.ts';
+import { loadEngine, type EngineOptions, type FaceEngine } from './engine.ts';
+import type { NetName } from './faceapi/backend.ts';
 import { blurScore, clipBox, poseFromLandmarks, type Box, type Point, type RawImage } from './quality.ts';
 
-export type DetectorName = 'ssd' | 'tiny';
+/** yunet: the onnx engine's detector; ssd (SSD MobileNet v1) and tiny: the faceapi engine's. */
+export type DetectorName = 'yunet' | 'ssd' | 'tiny';
 
 /**
  * How a face's 128-d descriptor is computed (the same net, face-api's faceRecognitionNet, on different crops):
@@ -20,7 +21,7 @@ export type DescriptorMode = 'faceapi' | 'aligned' | 'flip';
 export const DESCRIPTOR_MODES: readonly DescriptorMode[] = ['faceapi', 'aligned', 'flip'];
 
 export interface DetectOptions {
-  /** 'ssd' (SSD MobileNet v1, default: finds more, slower) or 'tiny' (Tiny Face Detector). */
+  /** Default: the engine's own (yunet for onnx, ssd for faceapi; tiny is faster, finds less). */
   detector?: DetectorName;
   /** Minimum detector score, 0..1 (default 0.5). */
   minScore?: number;
@@ -38,15 +39,15 @@ export interface DetectOptions {
   blurSize?: number;
   /**
    * When the detector finds nothing, look again for a face filling the frame (a selfie close-up, cut
-   * by the frame edges), which SSD misses: the frame is padded on every side by half its long side
-   * and searched with the tiny detector (default true).
+   * by the frame edges), which detectors miss: the frame is padded on every side by half its long side
+   * and searched again (default true).
    */
   closeUps?: boolean;
   /**
-   * SSD's score for one face swings with the scale it is seen at (0.56 on a frame, 0.93 on the same frame
-   * padded by a quarter): a face found with a score below this, at least minUsableSize px, is looked at
-   * again on a padded copy of the frame and keeps the higher score (default 0 = off, as bench/verify measured
-   * the descriptors; the pipeline sets it from params faces.rescore_below).
+   * faceapi engine, SSD: its score for one face swings with the scale it is seen at (0.56 on a frame, 0.93
+   * on the same frame padded by a quarter): a face found with a score below this, at least minUsableSize px,
+   * is looked at again on a padded copy of the frame and keeps the higher score (default 0 = off, as
+   * bench/verify measured the descriptors; the pipeline sets it from params faces.rescore_below).
    */
   rescoreBelow?: number;
   /**
@@ -89,8 +90,7 @@ export interface DetectedFace {
 /** An RGB frame: packed rgb24, as frames/decodeFrames yields. */
 export interface RgbFrame extends RawImage {}
 
-export const DEFAULT_DETECT: Required<DetectOptions> = {
-  detector: 'ssd',
+export const DEFAULT_DETECT: Omit<Required<DetectOptions>, 'detector'> = {
   minScore: 0.5,
   maxFaces: 100,
   tinyInputSize: 416,
@@ -103,16 +103,13 @@ export const DEFAULT_DETECT: Required<DetectOptions> = {
   minUsableSize: 0,
 };
 
-/** The second look pads the frame by this share of its long side on every side. */
-const RESCORE_PAD = 0.25;
+/** Each engine's detector when the options name none. */
+const DEFAULT_DETECTOR: Record<FaceEngine['name'], DetectorName> = { onnx: 'yunet', faceapi: 'ssd' };
 
-/** The tiny detector's input size for the close-up pass: a face filling the frame is large there. */
-const CLOSE_UP_INPUT = 224;
-
-/** Nets a set of detect options needs. */
+/** The face-api nets a set of detect options needs (faceapi engine). */
 export function netsFor(opts: DetectOptions = {}): NetName[] {
-  const o = { ...DEFAULT_DETECT, ...opts };
-  const nets: NetName[] = [o.detector];
+  const o = { ...DEFAULT_DETECT, detector: 'ssd', ...opts };
+  const nets: NetName[] = [o.detector === 'tiny' ? 'tiny' : 'ssd'];
   if (o.closeUps && o.detector !== 'tiny') nets.push('tiny');
   if (o.landmarks || o.descriptors) nets.push('landmarks');
   if (o.descriptors) nets.push('descriptor');
@@ -125,29 +122,15 @@ export interface FaceDetector {
   detect(frame: RgbFrame, opts?: DetectOptions): Promise<DetectedFace[]>;
 }
 
-/** Loads the engine (once per thread) with the nets the options need, and returns a detector. */
-export async function createDetector(backend: BackendOptions = {}, opts: DetectOptions = {}): Promise<FaceDetector> {
-  const engine = await loadFaceEngine({ ...backend, nets: backend.nets ?? netsFor(opts) });
-  return { engine, detect: (frame, o) => detectFaces(engine, frame, { ...opts, ...o }) };
+/** Loads the engine (once per thread) and returns a detector with these default options. */
+export async function createDetector(engine: EngineOptions = {}, opts: DetectOptions = {}): Promise<FaceDetector> {
+  const e = await loadEngine(engine);
+  return { engine: e, detect: (frame, o) => detectFaces(e, frame, { ...opts, ...o }) };
 }
 
-/** One face as the nets return it, in frame pixels (the box not clipped to the frame). */
-interface FaceResult { box: Box; score: number; landmarks: Point[] | null; descriptor?: Float32Array }
-
-type NetResult = { detection: FaceApiNS.FaceDetection; landmarks?: FaceApiNS.FaceLandmarks68; descriptor?: Float32Array };
-
-/** Net results shifted back by (dx, dy) (the padding of a padded frame). */
-const toFrame = (r: NetResult, dx: number, dy: number): FaceResult => ({
-  box: { x: r.detection.box.x - dx, y: r.detection.box.y - dy, w: r.detection.box.width, h: r.detection.box.height },
-  score: r.detection.score,
-  landmarks: r.landmarks ? r.landmarks.positions.map((q) => [q.x - dx, q.y - dy] as Point) : null,
-  descriptor: r.descriptor,
-});
-
-/** Runs detection (+ landmarks, + descriptors) on one RGB frame. Disposes every tensor it makes. */
+/** Runs detection (+ landmarks, + descriptors) on one RGB frame. */
 export async function detectFaces(engine: FaceEngine, frame: RgbFrame, opts: DetectOptions = {}): Promise<DetectedFace[]> {
-  const o = { ...DEFAULT_DETECT, ...opts };
-  const { faceapi, tf } = engine;
+  const o: Required<DetectOptions> = { ...DEFAULT_DETECT, ...opts, detector: opts.detector ?? DEFAULT_DETECTOR[engine.name] };
   const ch = frame.channels ?? 3;
   if (ch !== 3) throw new Error(`detectFaces wants rgb24 frames (3 channels), got ${ch}`);
   if (frame.data.length !== frame.width * frame.height * 3) {
@@ -156,48 +139,29 @@ export async function detectFaces(engine: FaceEngine, frame: RgbFrame, opts: Det
   if (!DESCRIPTOR_MODES.includes(o.descriptor)) {
     throw new Error(`descriptor must be one of ${DESCRIPTOR_MODES.join(', ')}, got ${String(o.descriptor)}`);
   }
-  const detOptions = o.detector === 'tiny'
-    ? new faceapi.TinyFaceDetectorOptions({ inputSize: o.tinyInputSize, scoreThreshold: o.minScore })
-    : new faceapi.SsdMobilenetv1Options({ minConfidence: o.minScore, maxResults: o.maxFaces });
-  const pixels = new Uint8Array(frame.data.buffer, frame.data.byteOffset, frame.data.length);
-  const input = tf.tensor3d(pixels, [frame.height, frame.width, 3], 'int32');
-  // The main detector with what the options ask for (face-api's own descriptor comes from its chain).
-  const run = async (image: unknown): Promise<NetResult[]> => {
-    const task = faceapi.detectAllFaces(image as FaceApiNS.TNetInput, detOptions);
-    if (o.descriptors && o.descriptor === 'faceapi') return task.withFaceLandmarks().withFaceDescriptors();
-    if (o.descriptors || o.landmarks) return task.withFaceLandmarks();
-    return (await task).map((detection) => ({ detection }));
-  };
-  let results: FaceResult[];
-  try {
-    results = (await run(input)).map((r) => toFrame(r, 0, 0));
-    if (!results.length && o.closeUps) {
-      const pad = Math.round(Math.max(frame.width, frame.height) / 2);
-      results = await withPadded(engine, input, pad, async (padded) => {
-        // The tiny detector is cheap enough to ask on every empty frame; where it finds a face, the
-        // main detector looks at the padded frame too and its answer (comparable scores) is kept.
-        const tiny = new faceapi.TinyFaceDetectorOptions({ inputSize: CLOSE_UP_INPUT, scoreThreshold: o.minScore });
-        const found = (await faceapi.detectAllFaces(padded as unknown as FaceApiNS.TNetInput, tiny)).length > 0;
-        return (found ? await run(padded) : []).map((r) => toFrame(r, pad, pad))
-          .filter((r) => r.box.x < frame.width && r.box.y < frame.height && r.box.x + r.box.w > 0 && r.box.y + r.box.h > 0);
-      });
-    } else if (o.detector === 'ssd' && o.rescoreBelow > 0) {
-      await rescore(engine, input, frame, results, detOptions, o);
-    }
-  } finally {
-    input.dispose();
+  if (o.descriptors && o.descriptor === 'faceapi' && engine.name !== 'faceapi') {
+    throw new Error(`descriptor 'faceapi' (face-api's unaligned box) needs engine faceapi, not ${engine.name}`);
+  }
+  const found = await engine.detect(frame, o);
+  if (o.landmarks || o.descriptors) {
+    const todo = found.filter((d) => !d.landmarks);
+    const lms = await engine.landmarks(frame, todo.map((d) => d.box));
+    todo.forEach((d, i) => { d.landmarks = lms[i]; });
   }
   if (o.descriptors && o.descriptor !== 'faceapi') {
-    for (const r of results) {
-      if (r.landmarks && sizeOf(inFrame(r.box, frame)) >= o.minUsableSize) r.descriptor = await chipDescriptor(engine, frame, r.landmarks, o.descriptor === 'flip');
-    }
+    const usable = found.filter((d) => d.landmarks && sizeOf(inFrame(d.box, frame)) >= o.minUsableSize);
+    const chips = usable.map((d) => (d.points ? pointsChip(frame, d.points) : dlibChip(frame, d.landmarks!)));
+    const described = await engine.describe(o.descriptor === 'flip' ? chips.flatMap((c) => [c, mirrorChip(c)]) : chips);
+    usable.forEach((d, i) => {
+      d.descriptor = o.descriptor === 'flip' ? meanOf(described[2 * i], described[2 * i + 1]) : described[i];
+    });
   }
   const frameArea = frame.width * frame.height;
   const faces: DetectedFace[] = [];
-  for (const r of results) {
+  for (const r of found) {
     const box = clipBox(r.box, frame.width, frame.height) ?? { x: 0, y: 0, w: 0, h: 0 };
     const exact = inFrame(r.box, frame);
-    const landmarks = r.landmarks;
+    const landmarks = r.landmarks ?? null;
     const pose = landmarks ? poseFromLandmarks(landmarks) : null;
     faces.push({
       box: exact,
@@ -229,50 +193,16 @@ function inFrame(b: Box, frame: RgbFrame): Box {
 /** A face's size as the size gate measures it: the shorter side of its box in the frame, px. */
 const sizeOf = (b: Box) => Math.min(b.w, b.h);
 
-/** Runs `fn` on the frame padded by `pad` px of grey on every side; disposes the padded tensor. */
-async function withPadded<T>(engine: FaceEngine, input: unknown, pad: number, fn: (padded: unknown) => Promise<T>): Promise<T> {
-  const padded = engine.tf.pad(input as Parameters<typeof engine.tf.pad>[0], [[pad, pad], [pad, pad], [0, 0]], 114);
-  try {
-    return await fn(padded);
-  } finally {
-    padded.dispose();
-  }
-}
-
-/** The second look (see DetectOptions.rescoreBelow): raises the scores of `results` in place. */
-async function rescore(engine: FaceEngine, input: unknown, frame: RgbFrame, results: FaceResult[], options: unknown, o: Required<DetectOptions>): Promise<void> {
-  const doubtful = results.filter((r) => r.score < o.rescoreBelow && sizeOf(inFrame(r.box, frame)) >= o.minUsableSize);
-  if (!doubtful.length) return;
-  const pad = Math.round(Math.max(frame.width, frame.height) * RESCORE_PAD);
-  const again = await withPadded(engine, input, pad, async (padded) =>
-    (await engine.faceapi.detectAllFaces(padded as FaceApiNS.TNetInput, options as FaceApiNS.SsdMobilenetv1Options)).map((detection) => toFrame({ detection }, pad, pad)));
-  for (const r of doubtful) {
-    for (const d of again) if (iou(r.box, d.box) >= 0.5) r.score = Math.max(r.score, d.score);
-  }
-}
+const meanOf = (a: Float32Array, b: Float32Array) => Float32Array.from(a, (x, i) => (x + b[i]) / 2);
 
 /**
- * The descriptor net on the dlib-style chip of one face ('aligned'), or the mean of that and the chip
- * mirrored left-right ('flip'). Disposes its tensors.
+ * The descriptor of one face's dlib-style chip ('aligned'), or the mean of that and the chip mirrored
+ * left-right ('flip'), from its 68 landmarks.
  */
 export async function chipDescriptor(engine: FaceEngine, frame: RgbFrame, landmarks: Point[], mirror: boolean): Promise<Float32Array> {
-  const { tf, faceapi } = engine;
   const chip = dlibChip(frame, landmarks);
-  const net = faceapi.nets.faceRecognitionNet;
-  const t = tf.tensor3d(new Uint8Array(chip.buffer, chip.byteOffset, chip.length), [CHIP, CHIP, 3], 'int32');
-  let flipped: typeof t | undefined;
-  try {
-    const a = (await net.computeFaceDescriptor(t as unknown as FaceApiNS.TNetInput)) as Float32Array;
-    if (!mirror) return Float32Array.from(a);
-    flipped = tf.reverse(t, 1);
-    const b = (await net.computeFaceDescriptor(flipped as unknown as FaceApiNS.TNetInput)) as Float32Array;
-    const out = new Float32Array(a.length);
-    for (let i = 0; i < a.length; i++) out[i] = (a[i] + b[i]) / 2;
-    return out;
-  } finally {
-    t.dispose();
-    flipped?.dispose();
-  }
+  const d = await engine.describe(mirror ? [chip, mirrorChip(chip)] : [chip]);
+  return mirror ? meanOf(d[0], d[1]) : d[0];
 }
 
 /** Euclidean distance between two descriptors. */

@@ -7,6 +7,7 @@ import type { Row } from '../warehouse/index.ts';
 import { processVideos, type PoolOptions } from './pool.ts';
 import type { SamplingParams } from './video.ts';
 import type { DetectOptions } from './detect.ts';
+import type { EngineName } from './engine.ts';
 
 export interface CachedFace {
   frame: number;
@@ -44,6 +45,7 @@ export const qualityOf = (f: CachedFace) => f.score * (f.frontal ?? 0.5) * Math.
 /** What extract computes per video, from params `faces`: also the cache namespace (every field is part of the key). */
 export function extractJob(p: Params): ExtractJob {
   return {
+    engine: p.engine,
     sampling: { fps: p.fps, longSide: p.long_side, maxFrames: Math.ceil(p.fps * p.max_seconds) },
     // The descriptor mode is part of the cache key: changing it recomputes every video.
     detect: { detector: p.detector, minScore: p.min_score, descriptor: p.descriptor, closeUps: p.close_ups,
@@ -52,12 +54,12 @@ export function extractJob(p: Params): ExtractJob {
   };
 }
 
-export interface ExtractJob { sampling: SamplingParams; detect: DetectOptions; cropPx: number }
+export interface ExtractJob { engine: EngineName; sampling: SamplingParams; detect: DetectOptions; cropPx: number }
 
 /** Detects faces in every video not yet cached; returns each video's cached record and what was computed. */
 export async function detectAll(
   videos: VideoInput[], cache: JsonCache<CachedVideo>,
-  job: ExtractJob, pool: PoolOptions,
+  job: ExtractJob, pool: Omit<PoolOptions, 'engine'>,
   onProgress: (done: number, total: number) => void,
 ): Promise<{ byVideo: Map<string, CachedVideo>; computed: number }> {
   const byVideo = new Map<string, CachedVideo>();
@@ -67,7 +69,7 @@ export async function detectAll(
     if (hit) byVideo.set(v.video_id, hit); else todo.push(v);
   }
   const outcomes = todo.length
-    ? await processVideos(todo.map((v) => ({ path: v.path, sampling: job.sampling, detect: job.detect, crops: { size: job.cropPx } })), { ...pool, detect: job.detect, onProgress })
+    ? await processVideos(todo.map((v) => ({ path: v.path, sampling: job.sampling, detect: job.detect, crops: { size: job.cropPx } })), { ...pool, engine: job.engine, onProgress })
     : [];
   for (const [i, o] of outcomes.entries()) {
     const v = todo[i];

@@ -1,5 +1,5 @@
-// A pool of worker threads, each with its own single-threaded face engine (WASM threads don't work in
-// Node, so parallelism is one backend per worker). The unit of work is a whole video: the worker decodes
+// A pool of worker threads, each with its own single-threaded face engine (one onnxruntime thread, or
+// one WASM backend: WASM threads don't work in Node), so parallelism is one engine per worker. The unit of work is a whole video: the worker decodes
 // it with ffmpeg and returns the detections per frame. Results don't depend on which worker ran a video
 // or how many workers there are.
 import { Worker } from 'node:worker_threads';
@@ -7,16 +7,13 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { MediaError } from '../frames/index.ts';
-import type { BackendOptions, NetName } from './backend.ts';
-import { netsFor, type DetectOptions } from './detect.ts';
+import type { EngineOptions } from './engine.ts';
 import type { FromWorker, ToWorker, WorkerInit } from './worker.ts';
 import type { ProgressFn, VideoFaces, VideoJob } from './video.ts';
 
-export interface PoolOptions extends BackendOptions {
+export interface PoolOptions extends EngineOptions {
   /** Number of worker threads (default: number of CPU cores). */
   workers?: number;
-  /** Detect options whose nets are loaded at start-up (others load on first use). */
-  detect?: DetectOptions;
 }
 
 interface Task {
@@ -61,8 +58,7 @@ export class FacePool {
 
   constructor(opts: PoolOptions = {}) {
     this.size = Math.max(1, Math.floor(opts.workers ?? availableParallelism()));
-    const preload: NetName[] = opts.nets ?? netsFor(opts.detect);
-    this.init = { backend: opts.backend, modelDir: opts.modelDir, preload };
+    this.init = { engine: opts.engine, backend: opts.backend, modelDir: opts.modelDir };
     for (let i = 0; i < this.size; i++) this.slots.push(this.spawn());
   }
 

@@ -4,7 +4,7 @@
 import { decodeFrames, fitLongSide, probe } from '../frames/index.ts';
 import { faceCrop, type CropOptions } from './crop.ts';
 import { detectFaces, type DetectOptions, type DetectedFace } from './detect.ts';
-import type { FaceEngine } from './backend.ts';
+import type { FaceEngine } from './engine.ts';
 
 export interface SamplingParams {
   /** Frames per second to sample (e.g. 1). */

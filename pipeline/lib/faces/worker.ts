@@ -1,14 +1,10 @@
-// Worker-thread entry for the face pool: one single-threaded tfjs backend per worker, one video at a time.
+// Worker-thread entry for the face pool: one single-threaded face engine per worker, one video at a time.
 // Protocol (see pool.ts): workerData = WorkerInit; in: {type:'job'}; out: ready | init-error | progress | done | error.
 import { parentPort, workerData } from 'node:worker_threads';
-import { loadFaceEngine, type BackendOptions } from './backend.ts';
-import { netsFor } from './detect.ts';
+import { loadEngine, type EngineOptions } from './engine.ts';
 import { processVideo, type VideoFaces, type VideoJob } from './video.ts';
 
-export interface WorkerInit extends BackendOptions {
-  /** Nets to load before reporting ready. */
-  preload?: BackendOptions['nets'];
-}
+export type WorkerInit = EngineOptions;
 
 export type ToWorker = { type: 'job'; id: number; job: VideoJob };
 export type FromWorker =
@@ -21,14 +17,13 @@ export type FromWorker =
 const port = parentPort;
 if (!port) throw new Error('faces/worker.ts must run inside a worker thread');
 const init = workerData as WorkerInit;
-const backendOpts: BackendOptions = { backend: init.backend, modelDir: init.modelDir };
 
 function send(msg: FromWorker, transfer: ArrayBuffer[] = []): void {
   port!.postMessage(msg, transfer);
 }
 
 try {
-  const engine = await loadFaceEngine({ ...backendOpts, nets: init.preload });
+  const engine = await loadEngine(init);
   send({ type: 'ready', backend: engine.backend, versions: engine.versions });
 } catch (e) {
   send({ type: 'init-error', message: (e as Error).stack ?? String(e) });
@@ -43,7 +38,7 @@ port.on('message', (msg: ToWorker) => {
 
 async function runJob(id: number, job: VideoJob): Promise<void> {
   try {
-    const engine = await loadFaceEngine({ ...backendOpts, nets: netsFor(job.detect) });
+    const engine = await loadEngine(init);
     const result = await processVideo(engine, job, (p) => send({ type: 'progress', id, ...p }));
     const transfer: ArrayBuffer[] = [];
     for (const fr of result.frames) {

@@ -31,7 +31,8 @@ export interface BackendOptions {
   nets?: NetName[];
 }
 
-export interface FaceEngine {
+/** face-api and its tfjs engine, loaded in this thread. */
+export interface FaceApiRuntime {
   faceapi: FaceApi;
   tf: Tfjs;
   /** The backend tfjs actually runs on (tf.getBackend()). */
@@ -55,7 +56,7 @@ export function wasmDir(): string {
 
 const ALL_NETS: NetName[] = ['ssd', 'tiny', 'landmarks', 'descriptor'];
 
-let base: Promise<FaceEngine> | undefined;
+let base: Promise<FaceApiRuntime> | undefined;
 let baseKey = '';
 /** Net loading is serialised so two callers never load the same weights twice. */
 let netChain: Promise<unknown> = Promise.resolve();
@@ -65,7 +66,7 @@ let netChain: Promise<unknown> = Promise.resolve();
  * engine. Later calls with more nets add them to the same engine; a different backend or model folder
  * in the same thread throws (tfjs holds one global engine per thread).
  */
-export async function loadFaceEngine(opts: BackendOptions = {}): Promise<FaceEngine> {
+export async function loadFaceEngine(opts: BackendOptions = {}): Promise<FaceApiRuntime> {
   const backend = opts.backend ?? 'wasm';
   const modelDir = opts.modelDir ?? defaultModelDir();
   const key = `${backend}\n${modelDir}`;
@@ -85,7 +86,7 @@ export async function loadFaceEngine(opts: BackendOptions = {}): Promise<FaceEng
   return engine;
 }
 
-async function init(backend: string, modelDir: string): Promise<FaceEngine> {
+async function init(backend: string, modelDir: string): Promise<FaceApiRuntime> {
   let faceapi: FaceApi;
   if (backend === 'tensorflow') {
     // Dynamic, so nothing needs this package unless the switch is set. Fails with a clear message where absent.
@@ -128,7 +129,7 @@ async function init(backend: string, modelDir: string): Promise<FaceEngine> {
   return { faceapi, tf, backend: tf.getBackend(), modelDir, nets: [], versions };
 }
 
-async function loadNets(engine: FaceEngine, nets: NetName[]): Promise<void> {
+async function loadNets(engine: FaceApiRuntime, nets: NetName[]): Promise<void> {
   const { faceapi, modelDir } = engine;
   const table: Record<NetName, { loadFromDisk(p: string): Promise<void>; isLoaded: boolean }> = {
     ssd: faceapi.nets.ssdMobilenetv1,

@@ -1,0 +1,142 @@
+// The onnx engine: YuNet finds faces (box, score, 5 points), face-api's landmark and recognition nets
+// (rebuilt as ONNX, scripts/build-models.py) give the 68 points and the 128-d descriptors. One
+// single-threaded onnxruntime session per net and thread; the pool runs one engine per worker.
+import type { Detection, EngineOptions, FaceEngine } from '../engine.ts';
+import type { DetectOptions } from '../detect.ts';
+import type { Box, Point, RawImage } from '../quality.ts';
+import { MODELS_DIR, openSession, ort, type ExecutionBackend } from './models.ts';
+import { decodeYunet, yunetInput, type YunetFace } from './yunet.ts';
+
+/** The landmark net's input side (face-api's FaceLandmark68Net). */
+const LANDMARK_INPUT = 112;
+/** The recognition net's input side (dlib's face chip). */
+const CHIP = 150;
+/** Grey of the border a frame gets for the close-up pass (as the faceapi engine pads). */
+const PAD_GREY = 114;
+
+const engines = new Map<string, Promise<FaceEngine>>();
+
+/** Loads (once per thread and settings) the three sessions. */
+export function loadOnnxEngine(opts: EngineOptions = {}): Promise<FaceEngine> {
+  const backend = (opts.backend ?? 'cpu') as ExecutionBackend;
+  if (backend !== 'cpu' && backend !== 'cuda') throw new Error(`faces.backend for the onnx engine must be cpu or cuda, got ${backend}`);
+  const dir = opts.modelDir ?? MODELS_DIR;
+  const key = `${backend}\n${dir}`;
+  let engine = engines.get(key);
+  if (!engine) {
+    engine = create(backend, dir);
+    engines.set(key, engine);
+    engine.catch(() => engines.delete(key));
+  }
+  return engine;
+}
+
+async function create(backend: ExecutionBackend, dir: string): Promise<FaceEngine> {
+  let warned = false;
+  const warn = (why: string) => { if (!warned) process.stderr.write(`${why}\n`); warned = true; };
+  const [yunet, landmarks, recognition] = await Promise.all(
+    (['yunet', 'landmark68', 'recognition'] as const).map((n) => openSession(n, backend, warn, dir)));
+  const run = async (s: ort.InferenceSession, data: Float32Array, dims: number[]) =>
+    s.run({ [s.inputNames[0]]: new ort.Tensor('float32', data, dims) });
+
+  async function yunetFaces(frame: RawImage, minScore: number, maxFaces: number): Promise<YunetFace[]> {
+    const input = yunetInput(frame);
+    const out = await run(yunet.session, input.data, [1, 3, input.height, input.width]);
+    return decodeYunet(out, input.width, input.height, minScore, 0.3, maxFaces);
+  }
+
+  return {
+    name: 'onnx',
+    backend: recognition.provider,
+    versions: { engine: 'onnx', onnxruntime: ort.env.versions.common ?? '', provider: recognition.provider },
+
+    async detect(frame: RawImage, o: Required<DetectOptions>): Promise<Detection[]> {
+      if (o.detector !== 'yunet') throw new Error(`the onnx engine detects with yunet, not ${o.detector}`);
+      let faces = await yunetFaces(frame, o.minScore, o.maxFaces);
+      if (!faces.length && o.closeUps) faces = await closeUps(frame, (f) => yunetFaces(f, o.minScore, o.maxFaces));
+      return faces.map((f) => ({ box: f.box, score: f.score, points: f.points }));
+    },
+
+    async landmarks(frame: RawImage, boxes: Box[]): Promise<Point[][]> {
+      if (!boxes.length) return [];
+      const side = LANDMARK_INPUT;
+      const input = new Float32Array(boxes.length * side * side * 3);
+      const squares = boxes.map((b, i) => landmarkInput(frame, b, input.subarray(i * side * side * 3, (i + 1) * side * side * 3)));
+      const out = (await run(landmarks.session, input, [boxes.length, side, side, 3]))[landmarks.session.outputNames[0]].data as Float32Array;
+      return squares.map((sq, i) => Array.from({ length: 68 }, (_, k) =>
+        [sq.x + out[i * 136 + 2 * k] * sq.side, sq.y + out[i * 136 + 2 * k + 1] * sq.side] as Point));
+    },
+
+    async describe(chips: Uint8Array[]): Promise<Float32Array[]> {
+      if (!chips.length) return [];
+      const n = CHIP * CHIP * 3;
+      const input = new Float32Array(chips.length * n);
+      chips.forEach((c, i) => { if (c.length !== n) throw new Error(`a face chip is ${CHIP}x${CHIP}x3 bytes, got ${c.length}`); input.set(c, i * n); });
+      const out = (await run(recognition.session, input, [chips.length, CHIP, CHIP, 3]))[recognition.session.outputNames[0]].data as Float32Array;
+      return chips.map((_, i) => out.slice(i * 128, (i + 1) * 128));
+    },
+  };
+}
+
+/**
+ * A face filling the frame (a selfie close-up cut by the frame edges) is missed by detectors trained on
+ * whole faces: look again at the frame inside a grey border of half its long side, at half the
+ * resolution (the face is large there), and map the faces found back to the frame.
+ */
+async function closeUps(frame: RawImage, find: (f: RawImage) => Promise<YunetFace[]>): Promise<YunetFace[]> {
+  const pad = 2 * Math.round(Math.max(frame.width, frame.height) / 4);
+  const small = padHalve(frame, pad);
+  const back = (p: Point): Point => [p[0] * 2 - pad, p[1] * 2 - pad];
+  return (await find(small))
+    .map((f) => ({ score: f.score, box: { x: f.box.x * 2 - pad, y: f.box.y * 2 - pad, w: f.box.w * 2, h: f.box.h * 2 }, points: f.points.map(back) }))
+    .filter((f) => f.box.x < frame.width && f.box.y < frame.height && f.box.x + f.box.w > 0 && f.box.y + f.box.h > 0);
+}
+
+/** The frame inside a grey border of `pad` px (even), downscaled 2x (means of 2x2 pixels). */
+function padHalve(frame: RawImage, pad: number): RawImage {
+  const ch = frame.channels ?? 3;
+  const hw = Math.floor(frame.width / 2), hh = Math.floor(frame.height / 2); // an odd last row/column is dropped
+  const w = hw + pad, h = hh + pad;
+  const data = new Uint8Array(w * h * 3).fill(PAD_GREY);
+  const src = frame.data, row = frame.width * ch, off = pad / 2;
+  for (let y = 0; y < hh; y++) {
+    let s = 2 * y * row, d = ((y + off) * w + off) * 3;
+    for (let x = 0; x < hw; x++, s += 2 * ch) {
+      for (let c = 0; c < 3; c++) data[d++] = (src[s + c] + src[s + ch + c] + src[s + row + c] + src[s + row + ch + c] + 2) >> 2;
+    }
+  }
+  return { data, width: w, height: h, channels: 3 };
+}
+
+/**
+ * The landmark net's input for one face, as face-api builds it: the box's pixels (whole pixels, black
+ * outside the frame) centred on a black square, resized bilinearly to 112x112 (TensorFlow's legacy
+ * sampling: source = destination × scale). Returns the square in frame pixels (its outputs are 0..1 of it).
+ */
+function landmarkInput(frame: RawImage, b: Box, out: Float32Array): { x: number; y: number; side: number } {
+  const ch = frame.channels ?? 3;
+  const bx = Math.floor(b.x), by = Math.floor(b.y), bw = Math.max(1, Math.floor(b.w)), bh = Math.max(1, Math.floor(b.h));
+  const side = Math.max(bw, bh);
+  const diff = side - Math.min(bw, bh);
+  const before = diff - Math.round(diff / 2); // face-api appends round(diff/2) and prepends the rest
+  const sx = bw < bh ? bx - before : bx, sy = bh < bw ? by - before : by;
+  const pixel = (x: number, y: number, c: number) => {
+    // (x, y) in square pixels; only the box itself carries image content.
+    const fx = sx + x, fy = sy + y;
+    if (fx < bx || fy < by || fx >= bx + bw || fy >= by + bh || fx < 0 || fy < 0 || fx >= frame.width || fy >= frame.height) return 0;
+    return frame.data[(fy * frame.width + fx) * ch + c];
+  };
+  const scale = side / LANDMARK_INPUT;
+  for (let j = 0; j < LANDMARK_INPUT; j++) {
+    const fy = j * scale, y0 = Math.floor(fy), y1 = Math.min(side - 1, y0 + 1), ay = fy - y0;
+    for (let i = 0; i < LANDMARK_INPUT; i++) {
+      const fx = i * scale, x0 = Math.floor(fx), x1 = Math.min(side - 1, x0 + 1), ax = fx - x0;
+      for (let c = 0; c < 3; c++) {
+        out[(j * LANDMARK_INPUT + i) * 3 + c] = (1 - ay) * ((1 - ax) * pixel(x0, y0, c) + ax * pixel(x1, y0, c))
+          + ay * ((1 - ax) * pixel(x0, y1, c) + ax * pixel(x1, y1, c));
+      }
+    }
+  }
+  // face-api maps outputs back with the padding |w − h| / 2 (not rounded).
+  return { x: bw < bh ? bx - diff / 2 : bx, y: bh < bw ? by - diff / 2 : by, side };
+}

@@ -1,0 +1,67 @@
+// The ONNX models the onnx engine runs, each checked against its sha256 before it is loaded, and
+// onnxruntime sessions on the chosen execution provider.
+//
+//   yunet       YuNet face detector (OpenCV Zoo / libfacedetection.train, Apache-2.0 + MIT): committed under
+//               models/yunet/ with its licences, copied from ../shared/models (checked there against the release).
+//   recognition face-api's 128-d descriptor net (a port of dlib's ResNet, CC0) and
+//   landmark68  face-api's 68-point landmark net (MIT), both rebuilt as ONNX from the weights inside the npm
+//               package @vladmandic/face-api by scripts/build-models.py at setup (models/faceapi/, not committed).
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as ort from 'onnxruntime-node';
+
+export type ModelName = 'yunet' | 'recognition' | 'landmark68';
+
+/** The project's models/ folder (resolved from this file, so any working directory works). */
+export const MODELS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../models');
+
+const REBUILD = 'rebuild it with `./run setup` (runs .venv/bin/python scripts/build-models.py)';
+
+export const MODELS: Record<ModelName, { file: string; sha256: string; fix: string }> = {
+  yunet: {
+    file: 'yunet/yunet_s_dynamic.onnx',
+    sha256: 'daede24002cc8590f457998cc5e6c9e8b82f45f6bd969506a8913cd4ed10a2d3',
+    fix: 'restore it from git (`git checkout -- models/yunet`); it is a copy of ../shared/models/yunet/yunet_s_dynamic.onnx',
+  },
+  recognition: { file: 'faceapi/recognition.onnx', sha256: '453ec0e8238f6df52132ea4033f124782ea8743a2d940318195979fb616673a4', fix: REBUILD },
+  landmark68: { file: 'faceapi/landmark68.onnx', sha256: 'b902baa6d96f759317c07ea2f084bb2a44358491a4f28f17432ab7c75a44f65c', fix: REBUILD },
+};
+
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+/** The model's bytes, after checking they are the expected ones; a clear error says how to fix it otherwise. */
+export function modelBytes(name: ModelName, dir = MODELS_DIR): Uint8Array {
+  const m = MODELS[name];
+  const path = join(dir, m.file);
+  if (!existsSync(path)) throw new Error(`face model ${name} is missing: ${path}; ${m.fix}`);
+  const bytes = readFileSync(path);
+  const got = sha256(bytes);
+  if (got !== m.sha256) throw new Error(`face model ${name} (${path}) has sha256 ${got}, expected ${m.sha256}; ${m.fix}`);
+  return bytes;
+}
+
+export type ExecutionBackend = 'cpu' | 'cuda';
+
+/**
+ * An onnxruntime session with one intra-op thread (parallelism comes from one engine per worker). On
+ * 'cuda' the CUDA execution provider is asked first; where it is not available the session runs on the
+ * CPU and `onFallback` says why.
+ */
+export async function openSession(name: ModelName, backend: ExecutionBackend, onFallback: (why: string) => void, dir = MODELS_DIR): Promise<{ session: ort.InferenceSession; provider: ExecutionBackend }> {
+  const bytes = modelBytes(name, dir);
+  const options = (providers: string[]): ort.InferenceSession.SessionOptions => ({
+    executionProviders: providers, intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all',
+  });
+  if (backend === 'cuda') {
+    try {
+      return { session: await ort.InferenceSession.create(bytes, options(['cuda'])), provider: 'cuda' };
+    } catch (e) {
+      onFallback(`faces.backend cuda is not available here (${(e as Error).message.split('\n')[0]}); running ${name} on the CPU`);
+    }
+  }
+  return { session: await ort.InferenceSession.create(bytes, options(['cpu'])), provider: 'cpu' };
+}
+
+export { ort };
