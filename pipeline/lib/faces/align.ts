@@ -49,28 +49,6 @@ export function dlibChip(frame: RawImage, lm: Point[]): Buffer {
   return warpSimilarity(frame, fitSimilarity(src, dst), CHIP, { pixelCentre: 0, outside: 'edge' });
 }
 
-/** Where a chip puts dlib's mean face point i (17..67). */
-const chipPoint = (i: number): Point => [
-  (CHIP_PADDING + DLIB_MEAN_X[i - 17]) / (2 * CHIP_PADDING + 1) * CHIP,
-  (CHIP_PADDING + DLIB_MEAN_Y[i - 17]) / (2 * CHIP_PADDING + 1) * CHIP,
-];
-const meanPoint = (ids: number[]): Point => {
-  const ps = ids.map(chipPoint);
-  return [ps.reduce((s, p) => s + p[0], 0) / ps.length, ps.reduce((s, p) => s + p[1], 0) / ps.length];
-};
-
-/**
- * dlib's chip reduced to five points, in chip pixels: eye centres (image-left first), nose tip, mouth
- * corners — what a 5-point detector (YuNet) gives. ≈ (47.5, 46.6), (100.5, 46.6), (74.0, 76.6), (50.4, 103.0), (97.6, 103.0).
- */
-export const CHIP_FIVE: Point[] = [meanPoint([36, 37, 38, 39, 40, 41]), meanPoint([42, 43, 44, 45, 46, 47]), chipPoint(30), chipPoint(48), chipPoint(54)];
-
-/** The dlib-style chip from five points (eyes, nose tip, mouth corners) instead of 68. */
-export function pointsChip(frame: RawImage, points: Point[]): Buffer {
-  if (points.length !== 5) throw new Error(`pointsChip wants 5 points, got ${points.length}`);
-  return warpSimilarity(frame, fitSimilarity(points, CHIP_FIVE), CHIP, { pixelCentre: 0, outside: 'edge' });
-}
-
 /** A chip mirrored left-right. */
 export function mirrorChip(chip: Uint8Array): Buffer {
   const out = Buffer.alloc(chip.length);

@@ -1,6 +1,6 @@
 // Faces in one RGB frame with 68 landmarks, 128-d descriptors and quality, as plain objects: the face
 // engine's three calls (engine.ts) composed the same way whichever engine runs them.
-import { dlibChip, mirrorChip, pointsChip } from './align.ts';
+import { dlibChip, mirrorChip } from './align.ts';
 import { loadEngine, type EngineOptions, type FaceEngine } from './engine.ts';
 import type { NetName } from './faceapi/backend.ts';
 import { blurScore, clipBox, poseFromLandmarks, type Box, type Point, type RawImage } from './quality.ts';
@@ -150,7 +150,9 @@ export async function detectFaces(engine: FaceEngine, frame: RgbFrame, opts: Det
   }
   if (o.descriptors && o.descriptor !== 'faceapi') {
     const usable = found.filter((d) => d.landmarks && sizeOf(inFrame(d.box, frame)) >= o.minUsableSize);
-    const chips = usable.map((d) => (d.points ? pointsChip(frame, d.points) : dlibChip(frame, d.landmarks!)));
+    // The dlib chip from the 68 landmarks, also for detectors that give 5 points: YuNet's points keep the
+    // eyes level on tilted heads, and chips warped from them describe a face up to 0.6 away from itself.
+    const chips = usable.map((d) => dlibChip(frame, d.landmarks!));
     const described = await engine.describe(o.descriptor === 'flip' ? chips.flatMap((c) => [c, mirrorChip(c)]) : chips);
     usable.forEach((d, i) => {
       d.descriptor = o.descriptor === 'flip' ? meanOf(described[2 * i], described[2 * i + 1]) : described[i];

@@ -16,7 +16,7 @@ export { loadFaceEngine, defaultModelDir, wasmDir, NET_WEIGHTS } from './faceapi
 export type { BackendOptions, FaceApiRuntime, NetName } from './faceapi/backend.ts';
 export { createDetector, detectFaces, chipDescriptor, descriptorDistance, netsFor, DEFAULT_DETECT, DESCRIPTOR_MODES } from './detect.ts';
 export type { DescriptorMode, DetectOptions, DetectedFace, DetectorName, FaceDetector, FaceQuality, RgbFrame } from './detect.ts';
-export { dlibChip, pointsChip, mirrorChip, CHIP, CHIP_FIVE, CHIP_PADDING, DLIB_MEAN_X, DLIB_MEAN_Y } from './align.ts';
+export { dlibChip, mirrorChip, CHIP, CHIP_PADDING, DLIB_MEAN_X, DLIB_MEAN_Y } from './align.ts';
 export { poseFromLandmarks, blurScore, laplacianVariance, greyPatch, clipBox, fivePoints } from './quality.ts';
 export type { Box, Point, PoseEstimate, RawImage } from './quality.ts';
 export { faceCrop, alignedPixels, fitSimilarity, alignTemplate, plainCropRegion, ARCFACE_112 } from './crop.ts';

@@ -56,7 +56,8 @@ export async function openSession(name: ModelName, backend: ExecutionBackend, on
   });
   if (backend === 'cuda') {
     try {
-      return { session: await ort.InferenceSession.create(bytes, options(['cuda'])), provider: 'cuda' };
+      // onnxruntime logs its own failure to load the provider as an error: quiet, the fallback line says it.
+      return { session: await ort.InferenceSession.create(bytes, { ...options(['cuda']), logSeverityLevel: 4 }), provider: 'cuda' };
     } catch (e) {
       onFallback(`faces.backend cuda is not available here (${(e as Error).message.split('\n')[0]}); running ${name} on the CPU`);
     }

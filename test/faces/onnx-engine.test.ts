@@ -1,0 +1,123 @@
+// The onnx engine (YuNet + face-api's nets as ONNX on onnxruntime-node) on real labelled photos
+// (../shared/data/faces) and the package's sample photos; its model checks; its CUDA fallback.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
+import { createDetector, descriptorDistance, type DetectedFace, type FaceDetector, type RgbFrame } from '../../pipeline/lib/faces/index.ts';
+import { MODELS, MODELS_DIR, modelBytes, openSession } from '../../pipeline/lib/faces/onnx/models.ts';
+
+const FACES = fileURLToPath(new URL('../../../shared/data/faces/', import.meta.url));
+const DEMO = fileURLToPath(new URL('../../node_modules/@vladmandic/face-api/demo/', import.meta.url));
+const built = existsSync(join(MODELS_DIR, MODELS.recognition.file)) ? false : 'models/faceapi not built (./run setup)';
+const skip = built || (existsSync(FACES) ? false : 'needs ../shared/data/faces');
+
+async function loadRgb(file: string): Promise<RgbFrame> {
+  const { data, info } = await sharp(file).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  return { data, width: info.width, height: info.height, channels: 3 };
+}
+
+const centred = (faces: DetectedFace[], f: RgbFrame) => {
+  const d = (x: DetectedFace) => Math.hypot(x.box.x + x.box.w / 2 - f.width / 2, x.box.y + x.box.h / 2 - f.height / 2);
+  return [...faces].sort((a, b) => d(a) - d(b))[0];
+};
+
+let detector: FaceDetector | undefined;
+const onnx = async () => (detector ??= await createDetector({ engine: 'onnx' }));
+
+test('a model whose bytes differ, or that is missing, is refused with what to do', { skip: built }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'models-'));
+  try {
+    mkdirSync(join(dir, 'yunet'));
+    const bad = join(dir, MODELS.yunet.file);
+    copyFileSync(join(MODELS_DIR, MODELS.yunet.file), bad);
+    assert.equal(modelBytes('yunet', dir).length > 0, true);
+    writeFileSync(bad, Buffer.concat([modelBytes('yunet', dir), Buffer.from([0])]));
+    assert.throws(() => modelBytes('yunet', dir), /face model yunet .* has sha256 [0-9a-f]{64}, expected daede240.*git checkout -- models\/yunet/);
+    assert.throws(() => modelBytes('recognition', dir), /face model recognition is missing: .*recognition\.onnx; rebuild it with `\.\/run setup`/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('backend cuda without its provider falls back to the CPU and says so', { skip: built }, async () => {
+  const said: string[] = [];
+  const { provider } = await openSession('yunet', 'cuda', (why) => said.push(why));
+  assert.equal(provider, 'cpu');
+  assert.equal(said.length, 1);
+  assert.match(said[0], /faces\.backend cuda is not available here .*running yunet on the CPU/);
+});
+
+test('finds the face in LFW photos with 5 points, 68 landmarks, a descriptor and quality', { skip }, async () => {
+  const det = await onnx();
+  const frame = await loadRgb(`${FACES}lfw/Tony_Blair/Tony_Blair_0001.jpg`);
+  const face = centred(await det.detect(frame), frame);
+  assert.ok(face && face.score > 0.8, `score ${face?.score}`);
+  const cx = face.box.x + face.box.w / 2, cy = face.box.y + face.box.h / 2;
+  assert.ok(Math.abs(cx - frame.width / 2) < 25 && Math.abs(cy - frame.height / 2) < 30, JSON.stringify(face.box));
+  assert.equal(face.landmarks?.length, 68);
+  for (const [x, y] of face.landmarks!) assert.ok(x > face.box.x - 15 && x < face.box.x + face.box.w + 15 && y > face.box.y - 15 && y < face.box.y + face.box.h + 15);
+  assert.equal(face.descriptor?.length, 128);
+  assert.ok(face.quality.frontal! > 0.3 && face.quality.blur > 0);
+  await assert.rejects(det.detect(frame, { descriptor: 'faceapi' }), /needs engine faceapi/);
+  await assert.rejects(det.detect(frame, { detector: 'ssd' }), /detects with yunet/);
+});
+
+test('descriptors mean what face-api\'s mean: same person near, different people far (and the same as the faceapi engine\'s)', { skip, timeout: 120_000 }, async () => {
+  const det = await onnx();
+  const faceapi = await createDetector({ engine: 'faceapi' });
+  const items: { who: string; d: Float32Array }[] = [];
+  const cross: number[] = [];
+  for (const who of ['Tony_Blair', 'Vladimir_Putin', 'Serena_Williams']) {
+    for (const f of readdirSync(`${FACES}lfw/${who}`).sort().slice(0, 3)) {
+      const frame = await loadRgb(`${FACES}lfw/${who}/${f}`);
+      const face = centred(await det.detect(frame), frame);
+      if (!face?.descriptor) continue;
+      items.push({ who, d: face.descriptor });
+      const other = centred(await faceapi.detect(frame), frame);
+      if (other?.descriptor) cross.push(descriptorDistance(face.descriptor, other.descriptor));
+    }
+  }
+  assert.ok(items.length >= 8, `descriptors for ${items.length}/9 photos`);
+  const same: number[] = [], diff: number[] = [];
+  for (let i = 0; i < items.length; i++) for (let j = i + 1; j < items.length; j++) {
+    (items[i].who === items[j].who ? same : diff).push(descriptorDistance(items[i].d, items[j].d));
+  }
+  const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+  assert.ok(mean(same) < 0.55 && mean(diff) > 0.6, `same ${mean(same)} vs different ${mean(diff)}`);
+  // The two engines align the face differently (5 detector points vs 68 landmarks), so their descriptors
+  // of one photo differ a little, far less than two photos of one person do.
+  assert.ok(Math.max(...cross) < 0.25, `onnx vs faceapi engine on the same photo: ${cross.map((d) => d.toFixed(3))}`);
+});
+
+test('the package\'s sample photos: the faces face-api finds, the onnx engine finds too', { skip: built, timeout: 120_000 }, async () => {
+  const det = await onnx();
+  const faceapi = await createDetector({ engine: 'faceapi' });
+  for (const f of readdirSync(DEMO).filter((n) => /^sample\d\.jpg$/.test(n))) {
+    const img = sharp(DEMO + f).resize(640, 640, { fit: 'inside' }).removeAlpha();
+    const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
+    const frame: RgbFrame = { data, width: info.width, height: info.height, channels: 3 };
+    const a = (await det.detect(frame)).filter((x) => x.quality.size >= 40);
+    const b = (await faceapi.detect(frame)).filter((x) => x.quality.size >= 40 && x.score >= 0.6);
+    for (const want of b) {
+      const match = a.find((x) => descriptorDistance(x.descriptor!, want.descriptor!) < 0.35);
+      assert.ok(match, `${f}: face at ${JSON.stringify(want.box)} found by faceapi, not by onnx`);
+    }
+  }
+});
+
+test('a face filling the frame (a close-up cut by the edges) is found by the close-up pass', { skip }, async () => {
+  const det = await onnx();
+  // Eyes, nose and mouth of an LFW face blown up so the face is cut by every edge (YuNet finds faces
+  // cut less than this without help).
+  const { data, info } = await sharp(`${FACES}lfw/Tony_Blair/Tony_Blair_0001.jpg`).removeAlpha()
+    .extract({ left: 55, top: 58, width: 40, height: 35 }).resize(360, 540).raw().toBuffer({ resolveWithObject: true });
+  const frame: RgbFrame = { data, width: info.width, height: info.height, channels: 3 };
+  assert.equal((await det.detect(frame, { closeUps: false })).length, 0, 'missed without the close-up pass');
+  const found = await det.detect(frame);
+  assert.equal(found.length, 1);
+  assert.ok(found[0].box.w >= 300 && found[0].score > 0.8, JSON.stringify(found[0]));
+});
