@@ -5,7 +5,7 @@ import { dirname, resolve } from 'node:path';
 import { JsonCache } from '../lib/cache/index.ts';
 import { ingest } from '../lib/ledger/ingest.ts';
 import { batchesSchema, ingestRowsSchema, mediaSchema } from '../lib/ledger/schema.ts';
-import { MediaResolver, type MediaProbe } from '../lib/media/index.ts';
+import { allowList, MediaResolver, type MediaProbe } from '../lib/media/index.ts';
 import { loadParams, summarise } from '../lib/run/index.ts';
 import { listBatches, readSheet, sheetSpecs } from '../lib/sheet/index.ts';
 import { writeTable } from '../lib/warehouse/index.ts';
@@ -20,6 +20,7 @@ const files = listBatches(sheetSpecs(input));
 const sheets = await Promise.all(files.map((f) => readSheet(f)));
 const dirs = [...new Set(files.map((f) => dirname(resolve(f))))];
 const allowedRoots = [process.cwd(), ...dirs, ...(input.media_dir ? [input.media_dir] : []), ...(input.allowed_roots ?? [])];
+const allow = allowList(input.download.allow_hosts ?? []); // a malformed entry stops the stage here
 // One resolver per folder holding sheets: a relative path in a sheet resolves against its folder.
 const resolvers = new Map(dirs.map((dir) => [dir, new MediaResolver({
   baseDir: dir,
@@ -33,6 +34,7 @@ const resolvers = new Map(dirs.map((dir) => [dir, new MediaResolver({
     retries: input.download.retries,
     backoffMs: input.download.backoff_s * 1000,
     maxBytes: input.download.max_mb * 1024 * 1024,
+    allow,
   },
 })]));
 const result = await ingest(sheets, (sh) => resolvers.get(dirname(resolve(sh.file)))!, new JsonCache<MediaProbe>(`${CACHE}/probe`), input.download.concurrency);

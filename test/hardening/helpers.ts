@@ -9,7 +9,7 @@ import { JsonCache } from '../../pipeline/lib/cache/index.ts';
 import { groupVideos } from '../../pipeline/lib/dedup/index.ts';
 import { buildTables, type IngestRow, type MediaRow } from '../../pipeline/lib/dedup/tables.ts';
 import { ingest } from '../../pipeline/lib/ledger/ingest.ts';
-import { MediaResolver, type MediaProbe, type ResolveOptions } from '../../pipeline/lib/media/index.ts';
+import { allowList, MediaResolver, type MediaProbe, type ResolveOptions } from '../../pipeline/lib/media/index.ts';
 import type { Sheet } from '../../pipeline/lib/sheet/index.ts';
 import type { Row } from '../../pipeline/lib/warehouse/index.ts';
 
@@ -27,7 +27,7 @@ export function sheetOf(rows: [string, string][], file = '/nonexistent/sheet.csv
 
 export interface Fixture { store: string; resolver: MediaResolver; probes: JsonCache<MediaProbe> }
 
-/** A resolver over a fresh store with small timeouts (overridable). */
+/** A resolver over a fresh store with small timeouts (overridable), allowed to download from the test servers on 127.0.0.1. */
 export function fixture(opt: Partial<Omit<ResolveOptions, 'download'>> & { download?: Partial<ResolveOptions['download']> } = {}): Fixture {
   const store = scratch('store');
   const resolver = new MediaResolver({
@@ -36,7 +36,7 @@ export function fixture(opt: Partial<Omit<ResolveOptions, 'download'>> & { downl
     allowedRoots: opt.allowedRoots ?? [store],
     cacheDir: opt.cacheDir ?? join(store, 'cache'),
     download: {
-      storeDir: join(store, 'media'), idleTimeoutMs: 500, totalTimeoutMs: 3000, retries: 1, backoffMs: 20, maxBytes: 8 << 20,
+      storeDir: join(store, 'media'), idleTimeoutMs: 500, totalTimeoutMs: 3000, retries: 1, backoffMs: 20, maxBytes: 8 << 20, allow: allowList(['127.0.0.1']),
       ...opt.download,
     },
   });

@@ -49,7 +49,8 @@ test('broken and odd files: each row gets one status and a reason a person can a
     ['photo.mp4', 'media_unavailable', /^not a playable video: a still image \(mjpeg\), not a video$/],
     ['undecodable.mp4', 'media_unavailable', /^not a playable video: no frame could be decoded/],
     ['text.mp4', 'media_unavailable', /^not a playable video: a text file, not a video$/],
-    ['missing.mp4', 'media_unavailable', /^cannot read .*missing\.mp4: ENOENT$/],
+    ['missing.mp4', 'rejected', /^malformed URL: neither an http\(s\) URL nor an existing file$/],
+    [`file://${dir}/missing.mp4`, 'media_unavailable', /^cannot read file:\/\/.*\/missing\.mp4: ENOENT$/],
     ['.', 'media_unavailable', /^not a file: /],
   ];
   const fx = fixture({ baseDir: dir, allowedRoots: [dir] });
@@ -61,6 +62,9 @@ test('broken and odd files: each row gets one status and a reason a person can a
     if (reason) assert.match(String(rows[i].reason), reason, f);
   });
   assert.equal(Object.values(statusCounts(rows)).reduce((a, b) => a + b), cases.length);
+  // Reasons name what the sheet says, never where this machine keeps it (ffmpeg's messages included).
+  const named = (r: (typeof rows)[number]) => String(r.reason ?? '').replace(String(r.url), '');
+  assert.deepEqual(rows.filter((r) => named(r).includes(dir)).map((r) => r.reason), []);
   const media = new Map(ingest.media.map((m) => [m.sha256, m]));
   const tf = media.get(String(rows[2].media_sha256))!;
   assert.ok(Number(tf.duration_s) > 0 && tf.playable);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { JsonCache } from '../../pipeline/lib/cache/index.ts';
 import { ingest } from '../../pipeline/lib/ledger/ingest.ts';
-import { MediaResolver, type MediaProbe } from '../../pipeline/lib/media/index.ts';
+import { allowList, MediaResolver, type MediaProbe } from '../../pipeline/lib/media/index.ts';
 import type { Sheet } from '../../pipeline/lib/sheet/index.ts';
 import { makeTestVideo } from '../helpers/project.ts';
 import { listenLocal } from '../helpers/http.ts';
@@ -48,7 +48,7 @@ function sheetOf(urls: string[]): Sheet {
 function resolver(store: string) {
   return new MediaResolver({
     baseDir: tmp, allowedRoots: [tmp], cacheDir: join(store, 'cache'),
-    download: { storeDir: join(store, 'media'), idleTimeoutMs: 800, totalTimeoutMs: 5000, retries: 2, backoffMs: 50, maxBytes: 50 << 20 },
+    download: { storeDir: join(store, 'media'), idleTimeoutMs: 800, totalTimeoutMs: 5000, retries: 2, backoffMs: 50, maxBytes: 50 << 20, allow: allowList(['127.0.0.1']) },
   });
 }
 

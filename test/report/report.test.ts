@@ -1,6 +1,7 @@
 // The report stage on a warehouse made by the real stages from the demo sample: the HTML opens from
-// disk in headless Chromium with the network blocked, draws every chart, has one ranking row per
-// person; the PDF has a page per section and a non-blank first page; the contact sheet has a row per person.
+// disk in headless Chromium with the network blocked, draws every chart under its Content-Security-Policy
+// (nothing it needs is blocked), has one ranking row per person; the PDF has a page per section and a
+// non-blank first page; the contact sheet has a row per person.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, readFileSync } from 'node:fs';
@@ -50,6 +51,8 @@ test('the HTML is self-contained: no external scripts, styles or images; librari
   for (const lib of ['vega', 'vega-lite', 'vega-embed']) assert.match(html, new RegExp(`<script data-lib="${lib}@`), `${lib} inlined`);
   for (const [id] of SECTIONS) assert.match(html, new RegExp(`<section id="${id}">`), `section ${id}`);
   assert.match(html, /data version<\/td><td><code title="sha256 of the sheet">[0-9a-f]{64}<\/code>/);
+  // No network at all, even through a future escaping bug: only the report's own scripts (by hash) run.
+  assert.match(html, /<head><meta charset="utf-8">\n<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src ('sha256-[^']+' ?){4}; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'">/);
 });
 
 test('in Chromium, offline: one ranking row per person, every chart drawn with marks, no errors, no requests', async () => {
@@ -59,6 +62,11 @@ test('in Chromium, offline: one ranking row per person, every chart drawn with m
   const browser = await launchChromium();
   try {
     const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+    await context.addInitScript(() => {
+      const w = window as unknown as { violations: string[] };
+      w.violations = [];
+      document.addEventListener('securitypolicyviolation', (e) => w.violations.push(`${e.effectiveDirective} ${e.blockedURI}`));
+    });
     const attempted: string[] = [];
     context.on('request', (r) => { if (!isLocalUrl(r.url())) attempted.push(r.url()); });
     await context.route('**/*', (route) => (isLocalUrl(route.request().url()) ? route.continue() : route.abort()));
@@ -100,6 +108,7 @@ test('in Chromium, offline: one ranking row per person, every chart drawn with m
     await page.screenshot({ path: join(dir, 'reports/screenshot.png'), fullPage: true });
     assert.deepEqual(errors, [], 'no console errors or warnings');
     assert.deepEqual(attempted, [], 'no network requests');
+    assert.deepEqual(await page.evaluate(() => (window as unknown as { violations: string[] }).violations), [], 'nothing the report needs is blocked by its CSP');
   } finally {
     await browser.close();
   }

@@ -1,10 +1,15 @@
 // HTTP(S) downloads into the content-addressed store data/media/<sha256>: bounded time per try,
-// retries with backoff on transient failures, a size cap, resume of partial files (Range).
+// retries with backoff on transient failures, a size cap, resume of partial files (Range), and only
+// to addresses egress.ts allows (checked for the URL and for every redirect hop).
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { LookupFunction } from 'node:net';
 import { join } from 'node:path';
 import { hashOf } from '../cache/index.ts';
+import { pinHost, type AllowList } from './egress.ts';
 
 export interface DownloadOptions {
   storeDir: string;
@@ -15,10 +20,17 @@ export interface DownloadOptions {
   retries: number;
   backoffMs: number;
   maxBytes: number;
+  /** Hosts and address ranges that may be private (input.download.allow_hosts, parsed by allowList). */
+  allow: AllowList;
 }
 
 export class DownloadError extends Error {
   constructor(message: string, readonly transient: boolean) { super(message); }
+}
+
+/** The URL, or a redirect hop, points at an address that is not allowed: nothing was sent to it. */
+export class Refused extends DownloadError {
+  constructor(message: string) { super(message, false); }
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -39,6 +51,23 @@ async function sizeOf(path: string): Promise<number> {
   try { return (await stat(path)).size; } catch { return 0; }
 }
 
+/**
+ * One request, to the address its host was checked at (egress.ts): the host is resolved once and the
+ * connection uses that answer. Throws Refused when the address is not allowed.
+ */
+async function request(url: URL, headers: Record<string, string>, signal: AbortSignal, allow: AllowList): Promise<IncomingMessage> {
+  // A lookup cannot be cancelled: the try's timeouts end the wait for it instead.
+  const pinned = await new Promise<Awaited<ReturnType<typeof pinHost>>>((resolve, reject) => {
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+    pinHost(url, allow).then(resolve, reject);
+  });
+  if ('refused' in pinned) throw new Refused(pinned.refused);
+  const lookup: LookupFunction = (_host, opts, done) => (opts.all ? done(null, [pinned]) : done(null, pinned.address, pinned.family));
+  return new Promise((resolve, reject) => {
+    (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { headers, signal, lookup, agent: false }, resolve).on('error', reject).end();
+  });
+}
+
 /** One try: streams the body to `part`, appending when the server honours a Range request. */
 async function tryOnce(url: string, part: string, opt: DownloadOptions): Promise<string> {
   const have = await sizeOf(part);
@@ -48,60 +77,61 @@ async function tryOnce(url: string, part: string, opt: DownloadOptions): Promise
   const total = setTimeout(() => abort(`no complete response within ${opt.totalTimeoutMs} ms`), opt.totalTimeoutMs);
   let idle = setTimeout(() => abort(`no data for ${opt.idleTimeoutMs} ms`), opt.idleTimeoutMs);
   const poke = () => { clearTimeout(idle); idle = setTimeout(() => abort(`no data for ${opt.idleTimeoutMs} ms`), opt.idleTimeoutMs); };
+  let res: IncomingMessage | undefined;
+  const drop = () => res?.destroy();
   try {
-    // Redirects are followed here, not inside fetch: each hop counts as activity for the idle
-    // timeout, a loop or a hop to a non-HTTP URL (file:, data:, …) fails at once with its reason.
-    let res: Response;
+    // Redirects are followed here, each hop checked like the first URL: each hop counts as activity
+    // for the idle timeout, a loop or a hop to a non-HTTP URL (file:, data:, …) fails at once with its reason.
     const visited = new Set<string>();
-    for (let target = url; ;) {
-      res = await fetch(target, {
-        signal: ctl.signal,
-        redirect: 'manual',
-        headers: { 'user-agent': 'influencer-selection/0.1', ...(have ? { range: `bytes=${have}-` } : {}) },
+    const headers = { 'user-agent': 'influencer-selection/0.1', ...(have ? { range: `bytes=${have}-` } : {}) };
+    for (let target = new URL(url); ;) {
+      res = await request(target, headers, ctl.signal, opt.allow).catch((e) => {
+        throw e instanceof Refused && visited.size ? new Refused(e.message.replace(/^refused: /, 'refused: redirect to ')) : e;
       });
       poke();
-      const location = res.headers.get('location');
-      if (!REDIRECTS.has(res.status) || !location) break;
-      await res.body?.cancel().catch(() => {});
-      visited.add(target);
+      const location = res.headers.location;
+      if (!REDIRECTS.has(res.statusCode!) || !location) break;
+      drop();
+      visited.add(target.href);
       let next: URL;
       try { next = new URL(location, target); } catch { throw new DownloadError(`redirected to a malformed URL`, false); }
       next.hash = '';
       if (next.protocol !== 'http:' && next.protocol !== 'https:') throw new DownloadError(`redirected to a non-HTTP URL (${next.protocol})`, false);
       if (visited.has(next.href)) throw new DownloadError(`redirect loop (${visited.size} hop${visited.size > 1 ? 's' : ''})`, false);
       if (visited.size > MAX_REDIRECTS) throw new DownloadError(`more than ${MAX_REDIRECTS} redirects`, false);
-      target = next.href;
+      target = next;
     }
-    if (res.status === 416 && have > 0) {
-      await res.body?.cancel().catch(() => {});
+    const status = res.statusCode!;
+    if (status === 416 && have > 0) {
+      drop();
       throw new StartOver('range not satisfiable');
     }
-    if (res.status < 200 || res.status >= 300) {
-      await res.body?.cancel().catch(() => {});
-      // A 3xx here is a redirect fetch could not follow: no Location header (or a 304).
-      const why = res.status >= 300 && res.status < 400 ? ' (a redirect without a location)' : '';
-      throw new DownloadError(`HTTP ${res.status} ${res.statusText}`.trim() + why, res.status >= 500 || res.status === 429 || res.status === 408);
+    if (status < 200 || status >= 300) {
+      drop();
+      // A 3xx here is a redirect that cannot be followed: no Location header (or a 304).
+      const why = status >= 300 && status < 400 ? ' (a redirect without a location)' : '';
+      throw new DownloadError(`HTTP ${status} ${res.statusMessage ?? ''}`.trim() + why, status >= 500 || status === 429 || status === 408);
     }
     // Append only when the server resumes exactly where the partial file ends; a 206 from 0 is a
     // whole body; any other range would corrupt the file.
     let append = false;
-    if (res.status === 206 && have > 0) {
-      const from = Number(/^bytes\s+(\d+)-/.exec(res.headers.get('content-range') ?? '')?.[1] ?? NaN);
+    if (status === 206 && have > 0) {
+      const from = Number(/^bytes\s+(\d+)-/.exec(res.headers['content-range'] ?? '')?.[1] ?? NaN);
       if (from === have) append = true;
       else if (from !== 0) {
-        await res.body?.cancel().catch(() => {});
+        drop();
         throw new StartOver(`server resumed at byte ${from}, not ${have}`);
       }
     }
-    const length = Number(res.headers.get('content-length') ?? NaN);
+    const length = Number(res.headers['content-length'] ?? NaN);
     if (Number.isFinite(length) && (append ? have : 0) + length > opt.maxBytes) {
-      await res.body?.cancel().catch(() => {});
+      drop();
       throw new DownloadError(`body of ${length} bytes exceeds the cap of ${opt.maxBytes}`, false);
     }
     const out = createWriteStream(part, { flags: append ? 'a' : 'w' });
     let written = append ? have : 0;
     try {
-      for await (const chunk of (res.body ?? []) as unknown as AsyncIterable<Uint8Array>) {
+      for await (const chunk of res as AsyncIterable<Buffer>) {
         poke();
         written += chunk.length;
         if (written > opt.maxBytes) throw new DownloadError(`body exceeds the cap of ${opt.maxBytes} bytes`, false);
@@ -110,14 +140,13 @@ async function tryOnce(url: string, part: string, opt: DownloadOptions): Promise
     } finally {
       await new Promise<void>((r) => out.end(r));
     }
-    return res.headers.get('content-type') ?? '';
+    return res.headers['content-type'] ?? '';
   } catch (e) {
+    drop();
     if (e instanceof DownloadError || e instanceof StartOver) throw e;
     if (why) throw new DownloadError(`timed out: ${why}`, true);
-    const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-    const text = cause?.message ?? (e as Error).message;
-    const msg = cause?.code && !text.includes(cause.code) ? `${text} (${cause.code})` : text;
-    throw new DownloadError(`network error: ${msg}`, true);
+    const { message, code } = e as NodeJS.ErrnoException;
+    throw new DownloadError(`network error: ${message}${code && !message.includes(code) ? ` (${code})` : ''}`, true);
   } finally {
     clearTimeout(total);
     clearTimeout(idle);
@@ -147,6 +176,10 @@ export async function download(url: string, opt: DownloadOptions): Promise<Downl
         attempts--;
         await rm(part, { force: true });
         continue;
+      }
+      if (e instanceof Refused) {
+        await rm(part, { force: true });
+        throw e;
       }
       const err = e instanceof DownloadError ? e : new DownloadError((e as Error).message, false);
       if (!err.transient || attempts > opt.retries) {

@@ -1,13 +1,15 @@
 // Resolving every posting to a media file identified by its sha256, and probing what it holds.
+import { existsSync } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { JsonCache } from '../cache/index.ts';
 import { checkDecodes, probe, type ProbeInfo } from '../frames/index.ts';
-import { download, DownloadError, sha256File, type DownloadOptions } from './download.ts';
+import { download, Refused, sha256File, type DownloadOptions } from './download.ts';
 import { classifyUrl, findInMediaDir, insideRoots, type MediaSource } from './locate.ts';
 
 export { canonicalUrl, classifyUrl, lastSegment, insideRoots } from './locate.ts';
-export { download, DownloadError, type DownloadOptions } from './download.ts';
+export { download, DownloadError, Refused, type DownloadOptions } from './download.ts';
+export { allowList, privateKind, type AllowList } from './egress.ts';
 
 export type Resolved =
   | { ok: true; path: string; sha256: string; bytes: number; origin: 'local' | 'media_dir' | 'download' | 'download_cache' }
@@ -25,7 +27,6 @@ export interface ResolveOptions {
 
 interface FileHash { sha256: string; bytes: number }
 
-const outsideRoots = (path: string) => `local path outside the allowed roots (input.allowed_roots): ${path}`;
 
 /** Resolves media for sheet rows, hashing each file once and each URL's download once. */
 export class MediaResolver {
@@ -48,40 +49,49 @@ export class MediaResolver {
     const src = classifyUrl(url, this.opt.baseDir);
     const key = src.kind === 'http' ? src.url : src.kind === 'local' ? `file:${src.path}` : `invalid:${url}`;
     let p = this.inflight.get(key);
-    if (!p) { p = this.resolveOnce(src); this.inflight.set(key, p); }
+    if (!p) { p = this.resolveOnce(url.trim(), src); this.inflight.set(key, p); }
     return p;
   }
 
-  /** Why a URL cell is rejected without any I/O beyond resolving symlinks, or null if it may be fetched or read. */
+  /**
+   * Why a URL cell is rejected without any I/O beyond looking at the file system, or null if it may be
+   * fetched or read. Reasons name the cell as written, never the absolute path it resolved to.
+   */
   check(url: string): string | null {
     const src = classifyUrl(url, this.opt.baseDir);
-    if (src.kind === 'invalid') return src.reason;
-    if (src.kind === 'local' && !insideRoots(src.path, this.opt.allowedRoots)) return outsideRoots(src.path);
+    return src.kind === 'invalid' ? src.reason : src.kind === 'local' ? this.localProblem(url.trim(), src.path) : null;
+  }
+
+  private localProblem(given: string, path: string): string | null {
+    if (!insideRoots(path, this.opt.allowedRoots)) return `local path outside the allowed roots (input.allowed_roots): ${given}`;
+    // Not a URL and no such file: a typo or a note in the URL column, not a file that could not be read.
+    if (!/^file:/i.test(given) && !existsSync(path)) return 'malformed URL: neither an http(s) URL nor an existing file';
     return null;
   }
 
-  private async resolveOnce(src: MediaSource): Promise<Resolved> {
+  private async resolveOnce(given: string, src: MediaSource): Promise<Resolved> {
     if (src.kind === 'invalid') return { ok: false, status: 'rejected', reason: src.reason };
     if (src.kind === 'local') {
-      if (!insideRoots(src.path, this.opt.allowedRoots)) return { ok: false, status: 'rejected', reason: outsideRoots(src.path) };
-      return this.local(src.path, 'local');
+      const problem = this.localProblem(given, src.path);
+      return problem ? { ok: false, status: 'rejected', reason: problem } : this.local(src.path, given, 'local');
     }
     const inDir = findInMediaDir(src.url, this.opt.mediaDir);
-    if (inDir) return this.local(inDir, 'media_dir');
+    if (inDir) return this.local(inDir, inDir, 'media_dir');
     return this.fetch(src.url);
   }
 
-  private async local(path: string, origin: 'local' | 'media_dir'): Promise<Resolved> {
+  /** Hashes a local file; `shown` is how reasons name it (the cell as written, or the media_dir file). */
+  private async local(path: string, shown: string, origin: 'local' | 'media_dir'): Promise<Resolved> {
     try {
       const st = await stat(path);
-      if (!st.isFile()) return { ok: false, status: 'media_unavailable', reason: `not a file: ${path}` };
+      if (!st.isFile()) return { ok: false, status: 'media_unavailable', reason: `not a file: ${shown}` };
       if (st.size === 0) return { ok: false, status: 'media_unavailable', reason: 'empty file (0 bytes)' };
       const key = `${resolve(path)}|${st.size}|${st.mtimeMs}`;
       const { value, computed } = await this.fileHashes.getOrCompute(key, async () => ({ sha256: await sha256File(path), bytes: st.size }));
       if (computed) this.counters.hashed++;
       return { ok: true, path, sha256: value.sha256, bytes: value.bytes, origin };
     } catch (e) {
-      return { ok: false, status: 'media_unavailable', reason: `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
+      return { ok: false, status: 'media_unavailable', reason: `cannot read ${shown}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
     }
   }
 
@@ -100,7 +110,7 @@ export class MediaResolver {
       await this.downloads.put(url, { sha256: d.sha256, bytes: d.bytes });
       return { ok: true, path: d.path, sha256: d.sha256, bytes: d.bytes, origin: 'download' };
     } catch (e) {
-      return { ok: false, status: 'media_unavailable', reason: `download failed: ${(e as Error).message}` };
+      return { ok: false, status: 'media_unavailable', reason: e instanceof Refused ? e.message : `download failed: ${(e as Error).message}` };
     }
   }
 }
@@ -134,8 +144,9 @@ async function sniffText(path: string): Promise<string | null> {
  * A media is playable when ffprobe finds a video stream with a duration and its first frame decodes.
  */
 export async function probeCached(cache: JsonCache<MediaProbe>, sha256: string, path: string): Promise<{ value: MediaProbe; computed: boolean }> {
-  // "v2": entries from before the decode check and the format allow-list are looked at again.
-  const key = `v2:${sha256}`;
+  // "v3": entries from before the decode check and the format allow-list, or whose error names an
+  // absolute path, are looked at again.
+  const key = `v3:${sha256}`;
   const hit = await cache.get(key);
   if (hit) return { value: hit, computed: false };
   const value = await probeUncached(path);
@@ -145,11 +156,14 @@ export async function probeCached(cache: JsonCache<MediaProbe>, sha256: string, 
 }
 
 async function probeUncached(path: string): Promise<MediaProbe> {
+  // ffmpeg's messages name their input by its absolute path: the ledger is published, the path is not.
+  const abs = resolve(path);
+  const clean = (e: unknown) => (e as Error).message.replaceAll(`${abs}: `, '').replaceAll(abs, 'the file');
   let info: ProbeInfo;
   try {
     info = await probe(path);
   } catch (e) {
-    const msg = (e as Error).message;
+    const msg = clean(e);
     // ffprobe could not read it at all: say what it is when it is text.
     const what = /^ffprobe exited/.test(msg) ? await sniffText(path).catch(() => null) : null;
     return { ok: false, error: `not a playable video: ${what ?? msg}` };
@@ -158,7 +172,7 @@ async function probeUncached(path: string): Promise<MediaProbe> {
   try {
     await checkDecodes(path);
   } catch (e) {
-    return { ok: false, error: `not a playable video: ${(e as Error).message}` };
+    return { ok: false, error: `not a playable video: ${clean(e)}` };
   }
   return { ok: true, ...info };
 }

@@ -6,11 +6,20 @@ import ExcelJS from 'exceljs';
 import { rename, writeFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { measureLabel } from './charts.ts';
+import { linkTarget } from './links.ts';
 import type { ReportModel } from './model.ts';
 import { statusLabel } from './model.ts';
 
+type Cell = string | number | boolean | null;
 /** One column of an export: header, value of a row, Excel number format (numbers only), width. */
-interface Column<T> { key: string; header: string; value: (r: T) => string | number | boolean | null; numFmt?: string; width?: number }
+interface Column<T, V = Cell> { key: string; header: string; value: (r: T) => V; numFmt?: string; width?: number }
+type SheetColumn<T> = Column<T, Cell | ExcelJS.CellHyperlinkValue>;
+
+/** A URL cell: a hyperlink where linkTarget allows one (http/https), else the text as written. */
+const urlCell = (url: string | null): Cell | ExcelJS.CellHyperlinkValue => {
+  const href = linkTarget(url);
+  return href ? { text: url!, hyperlink: href } : url;
+};
 
 const INT = '0', NUM = '0.000', REL = '0.00', PCT = '0.0%';
 
@@ -35,7 +44,7 @@ export const RANKING_COLUMNS: Column<Person>[] = [
   { key: 'seen_in_videos', header: 'seen in (videos)', value: (p) => p.videos.length, numFmt: INT, width: 10 },
 ];
 
-const csvCell = (v: string | number | boolean | null): string => {
+const csvCell = (v: Cell): string => {
   if (v === null || v === undefined) return '';
   if (typeof v === 'number') return Number.isFinite(v) ? String(v) : ''; // shortest round-trip form
   const s = String(v);
@@ -63,7 +72,7 @@ async function imageOf(uri: string | undefined, px: number): Promise<{ buffer: B
   }
 }
 
-function addSheet<T>(wb: ExcelJS.Workbook, name: string, cols: Column<T>[], rows: T[]): ExcelJS.Worksheet {
+function addSheet<T>(wb: ExcelJS.Workbook, name: string, cols: SheetColumn<T>[], rows: T[]): ExcelJS.Worksheet {
   const ws = wb.addWorksheet(name, { views: [{ state: 'frozen', ySplit: 1 }] });
   ws.columns = cols.map((c) => ({ header: c.header, key: c.key, width: c.width ?? 12 }));
   ws.getRow(1).font = { bold: true };
@@ -116,7 +125,7 @@ export async function rankingWorkbook(model: ReportModel, opt: XlsxOptions): Pro
     { key: 'screen_share', header: 'screen share', value: (v) => v.screen_share, numFmt: PCT, width: 12 },
     { key: 'n_faces', header: 'faces', value: (v) => v.n_faces, numFmt: INT, width: 7 },
     { key: 'credited', header: 'credited', value: (v) => v.credited, width: 9 },
-    { key: 'canonical_url', header: 'posted at', value: (v) => v.canonical_url, width: 60 },
+    { key: 'canonical_url', header: 'posted at', value: (v) => urlCell(v.canonical_url), width: 60 },
   ], videos);
 
   type L = ReportModel['ledger'][number];
@@ -125,7 +134,7 @@ export async function rankingWorkbook(model: ReportModel, opt: XlsxOptions): Pro
     { key: 'batch', header: 'batch', value: (r) => r.batch ?? null, width: 18 },
     { key: 'batch_row', header: 'batch row', value: (r) => r.batch_row ?? null, numFmt: INT, width: 9 },
     { key: 'sheet_row', header: 'sheet line', value: (r) => r.sheet_row, numFmt: INT, width: 9 },
-    { key: 'url', header: 'URL', value: (r) => r.url, width: 60 },
+    { key: 'url', header: 'URL', value: (r) => urlCell(r.url), width: 60 },
     { key: 'performance', header: 'performance', value: (r) => r.performance, numFmt: NUM, width: 12 },
     { key: 'status', header: 'status', value: (r) => r.status, width: 18 },
     { key: 'meaning', header: 'meaning', value: (r) => statusLabel(r.status), width: 30 },

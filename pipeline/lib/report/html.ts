@@ -1,9 +1,11 @@
 // The HTML report: one self-contained file (chart libraries, chart specs and face thumbnails inside),
 // with a print stylesheet so the same file prints to the PDF. Pure: model in, string out.
+import { createHash } from 'node:crypto';
 import type { TopLevelSpec } from 'vega-lite';
 import { stringify } from 'yaml';
 import { caterpillarSpec, duplicatesSpec, funnelSpec, measureLabel, reliabilitySpec, spreadSpec } from './charts.ts';
 import { MISSING_FACE } from './images.ts';
+import { htmlLink } from './links.ts';
 import { compactNumbers, type GalleryFace, type PersonView, type ReportModel } from './model.ts';
 import type { VendorScript } from './vendor.ts';
 
@@ -57,11 +59,8 @@ export function chartSpecs(m: ReportModel): Record<string, TopLevelSpec | null> 
 const esc = (s: unknown) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 const num = (x: number | null | undefined, d = 3) => (x === null || x === undefined || !Number.isFinite(x) ? '\u2014' : x.toFixed(d));
 const pct = (x: number | null | undefined, d = 2) => (x === null || x === undefined ? '\u2014' : `${(100 * x).toFixed(d)}%`);
-const shortUrl = (u: string | null) => {
-  if (!u) return '';
-  try { const url = new URL(u); const last = url.pathname.split('/').filter(Boolean).pop(); return `${url.host}/\u2026/${last ?? ''}`; } catch { return u; }
-};
-const link = (u: string | null) => (u ? `<a href="${esc(u)}" title="${esc(u)}" rel="noreferrer">${esc(shortUrl(u))}</a>` : '');
+const shortUrl = (href: string) => { const url = new URL(href); return `${url.host}/\u2026/${url.pathname.split('/').filter(Boolean).pop() ?? ''}`; };
+const link = (u: string | null) => htmlLink(u, shortUrl);
 /** JSON for a <script> element: "<" escaped so no string inside can close the element. */
 const scriptJson = (x: unknown) => JSON.stringify(x).replace(/</g, '\\u003c');
 
@@ -227,7 +226,7 @@ const CSS = `
 body { font-family: "DejaVu Sans", "Helvetica Neue", Arial, sans-serif; color: var(--ink); margin: 0 auto; max-width: 1100px; padding: 16px 24px 48px; font-size: 14px; line-height: 1.4; }
 h1 { font-size: 24px; margin: 8px 0 4px; } h2 { font-size: 19px; border-bottom: 2px solid var(--accent); padding-bottom: 4px; margin-top: 36px; }
 h3 { font-size: 15px; margin: 20px 0 6px; } h3 small { font-weight: normal; color: var(--muted); margin-left: 8px; font-size: 12px; }
-a { color: var(--accent); } code { font-size: 12px; } td code { white-space: nowrap; }
+a { color: var(--accent); } .not-a-link { word-break: break-all; } code { font-size: 12px; } td code { white-space: nowrap; }
 .lede { font-size: 15px; } .muted { color: var(--muted); } .empty { color: var(--muted); font-style: italic; }
 .callout { background: var(--bg2); border-left: 4px solid #e45756; padding: 8px 12px; margin: 10px 0; }
 .callout p { margin: 4px 0; }
@@ -270,13 +269,15 @@ details summary { cursor: pointer; color: var(--accent); margin: 8px 0; }
   * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 }`;
 
+// Vega's expressions are interpreted (vega-embed's ast option), not compiled with Function: the CSP
+// allows no 'unsafe-eval'.
 const RENDER = `
 (function () {
   var specs = JSON.parse(document.getElementById('report-specs').textContent);
   var ids = Object.keys(specs);
   Promise.all(ids.map(function (id) {
     var el = document.getElementById('chart-' + id);
-    return vegaEmbed(el, specs[id], { renderer: 'svg', actions: false }).then(function () { el.dataset.rendered = 'true'; return true; }, function (e) {
+    return vegaEmbed(el, specs[id], { renderer: 'svg', actions: false, ast: true }).then(function () { el.dataset.rendered = 'true'; return true; }, function (e) {
       console.error('chart ' + id + ' failed: ' + (e && e.message || e));
       el.dataset.rendered = 'failed';
       el.textContent = 'This chart could not be drawn: ' + (e && e.message || e);
@@ -284,6 +285,16 @@ const RENDER = `
     });
   })).then(function (ok) { document.body.dataset.charts = ok.every(Boolean) ? 'ready' : 'failed'; });
 })();`;
+
+/**
+ * The report's Content-Security-Policy: nothing may load or be sent (no network at all), images only
+ * from data: URIs, inline styles, and only the report's own scripts (by hash: an injected script,
+ * event handler or javascript: URL would not run).
+ */
+function contentSecurityPolicy(scripts: string[]): string {
+  const hashes = scripts.map((code) => `'sha256-${createHash('sha256').update(code).digest('base64')}'`);
+  return `default-src 'none'; script-src ${hashes.join(' ')}; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'`;
+}
 
 /** The whole report as one HTML document. */
 export function renderHtml(h: HtmlInput): string {
@@ -299,7 +310,9 @@ export function renderHtml(h: HtmlInput): string {
   } as Record<(typeof SECTIONS)[number][0], string>;
   const kept = m.byStatus.find((s) => s.status === 'ok')?.n ?? 0;
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${contentSecurityPolicy([...h.vendor.map((v) => v.code), RENDER])}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(h.title)}</title>
 <style>${CSS}</style>
 </head>
