@@ -2,7 +2,7 @@
 // real replica (../shared/data/fuelgrowth) and scores them against the hand-checked labels in
 // test/fixtures/replica-kinds.json (how they were made: its "about").
 //
-//   ./run bench live [--work DIR]     (DIR keeps the run and its caches; a rerun only reclassifies)
+//   ./run bench live [--work DIR] [--engine onnx|faceapi]   (DIR keeps the run and its caches; a rerun only reclassifies)
 //
 // A pipeline face matches a labelled face of the same video and sampled second whose box overlaps it
 // (IoU ≥ 0.3); a track's truth is the majority label of its matched faces. Prints:
@@ -14,6 +14,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { parse } from 'yaml';
 import { iou } from '../pipeline/lib/tracks/index.ts';
 import { readTable } from '../pipeline/lib/warehouse/index.ts';
 import { replicaParams, ROOT, runStage } from '../test/helpers/project.ts';
@@ -21,10 +22,10 @@ import { replicaParams, ROOT, runStage } from '../test/helpers/project.ts';
 interface LabelFace { t_s: number; x: number; y: number; w: number; h: number; kind: string; person: string | null }
 interface LabelVideo { video_id: string; media: string; live_people: { person: string; presenter: boolean; missed_seconds?: string }[]; faces: LabelFace[] }
 
-const { values: args } = parseArgs({ options: { work: { type: 'string' } } });
+const { values: args } = parseArgs({ options: { work: { type: 'string' }, engine: { type: 'string' } } });
 const dir = args.work ?? mkdtempSync(join(tmpdir(), 'bench-live-'));
 mkdirSync(dir, { recursive: true });
-replicaParams(dir);
+replicaParams(dir, (p) => { if (args.engine) p.faces.engine = args.engine; });
 const stageTimes: string[] = [];
 for (const s of ['ingest', 'dedup', 'extract', 'embed', 'cluster']) {
   if (['ingest', 'dedup'].includes(s) && existsSync(join(dir, 'data/processed/videos.parquet'))) continue;
@@ -68,6 +69,18 @@ const creditedTruths = new Set(credited.flatMap((a) => truthsOf(a).map((t) => `$
 const found = presenters.filter((p) => creditedTruths.has(`${p.video} live:${p.person}`));
 const detectable = presenters.filter((p) => tracks.some((t) => t.video_id === p.video && truthOf(t.track_id) === `live:${p.person}`));
 
+// Detector recall: labelled faces (≥ gates.min_size_px tall in the pipeline's frames, as usable faces must be)
+// that a detected face of the same video and second overlaps (IoU ≥ 0.3), live faces counted apart.
+const minPx = (parse(readFileSync(join(dir, 'params.yaml'), 'utf8')) as any).faces.gates.min_size_px as number;
+const facesAt = new Map<string, typeof faces>();
+for (const f of faces) facesAt.set(`${f.video_id} ${f.t_s}`, [...(facesAt.get(`${f.video_id} ${f.t_s}`) ?? []), f]);
+const frameHeightOf = new Map(faces.map((f) => [f.video_id, f.frame_height]));
+const labelled = labels.flatMap((v) => v.faces.map((l) => ({ v, l })))
+  .filter(({ v, l }) => l.h * (frameHeightOf.get(v.video_id) ?? 640) >= minPx);
+const detected = labelled.filter(({ v, l }) => (facesAt.get(`${v.video_id} ${l.t_s}`) ?? [])
+  .some((f) => iou({ x: f.x / f.frame_width, y: f.y / f.frame_height, w: f.w / f.frame_width, h: f.h / f.frame_height }, l) >= 0.3));
+const liveLabelled = labelled.filter(({ l }) => l.kind === 'live');
+
 const kinds = ['live', 'depicted', 'overlay'];
 const truthKind = (t: string) => t.split(':')[0];
 const confusion = ['live', 'depicted', 'overlay', 'unlabelled'].map((truth) => {
@@ -79,6 +92,7 @@ const keptOut = notLive.filter((t) => !personOfTrack.get(t.track_id));
 const pct = (a: number, b: number) => `${a}/${b} = ${b ? (a / b).toFixed(3) : '-'}`;
 
 console.log(`replica: ${labels.length} labelled videos, ${tracks.length} tracks; stages: ${stageTimes.join(', ') || 'cached'}`);
+console.log(`detector recall (labelled faces ≥ ${minPx} px found): ${pct(detected.length, labelled.length)}; live faces ${pct(detected.filter(({ l }) => l.kind === 'live').length, liveLabelled.length)}`);
 console.log(`precision (credited appearances that are live people): ${pct(correct.length, credited.length)}`);
 console.log(`recall (presenters credited): ${pct(found.length, presenters.length)}; of presenters with a usable detected face: ${pct(found.length, detectable.length)}`);
 console.log(`depicted/overlay tracks kept out of people: ${pct(keptOut.length, notLive.length)}`);

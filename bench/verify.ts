@@ -1,7 +1,7 @@
 // Benchmark: face verification accuracy of the face library's 128-d descriptors, in every descriptor mode,
 // on the labelled photos in ../shared/data/faces, LFW-style. Prints its figures, one per line.
 //
-//   npx tsx bench/verify.ts [--modes flip,aligned,faceapi] [--workers N] [--min-score 0.5] [--seed 1]
+//   npx tsx bench/verify.ts [--engine onnx|faceapi] [--modes flip,aligned,faceapi] [--workers N] [--min-score 0.5] [--seed 1]
 //                           [--sources lfw,faceapi_bbt,face_recognition,openface] [--no-pad] [--cache FILE] [--json out.json]
 //
 // Protocol (source `lfw`, 62 people × 20 photos; the files are LFW's 150x150 centre crops, not the 250x250
@@ -41,7 +41,7 @@ import { parseArgs } from 'node:util';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import sharp from 'sharp';
 import {
-  chipDescriptor, createDetector, DEFAULT_DETECT, descriptorDistance, DESCRIPTOR_MODES, type DescriptorMode, type DetectedFace,
+  chipDescriptor, createDetector, DEFAULT_DETECT, ENGINE_VERSION, ENGINES, type EngineName, descriptorDistance, DESCRIPTOR_MODES, type DescriptorMode, type DetectedFace,
   type DetectOptions, type RgbFrame,
 } from '../pipeline/lib/faces/index.ts';
 import { meanInterval } from '../pipeline/lib/stats/index.ts';
@@ -75,7 +75,7 @@ interface Job { id: number; rel: string }
 interface CachedFace {
   box: FaceBox; score: number;
   /** The descriptor in each mode, base64 of the Float32 bytes. */
-  d: Record<DescriptorMode, string>;
+  d: Partial<Record<DescriptorMode, string>>;
 }
 /** The cache file: one section of photos per set of detection params (JSON of the params). */
 interface CacheFile { v: number; sections: Record<string, Record<string, CachedImage>> }
@@ -108,9 +108,11 @@ const decode = (s: string) => { const buf = Buffer.from(s, 'base64'); return new
 // ---------------------------------------------------------------------------------------------- worker
 if (!isMainThread) {
   const port = parentPort!;
-  const detectOpts: DetectOptions = { detector: 'ssd', minScore: workerData as number, descriptor: 'faceapi' };
+  const { minScore, engine } = workerData as { minScore: number; engine: EngineName };
+  // face-api's own descriptor ('faceapi' mode) comes only from the faceapi engine's chain.
+  const detectOpts: DetectOptions = { minScore, descriptor: engine === 'faceapi' ? 'faceapi' : 'aligned' };
   try {
-    const det = await createDetector({ backend: 'wasm' }, detectOpts);
+    const det = await createDetector({ engine }, detectOpts);
     port.postMessage({ type: 'ready', versions: det.engine.versions } satisfies FromWorker);
     /** Detections in a frame with every mode's descriptor; boxes shifted back by `pad`. */
     const faces = async (frame: RgbFrame, pad: number): Promise<CachedFace[]> => {
@@ -120,7 +122,7 @@ if (!isMainThread) {
         const flip = await chipDescriptor(det.engine, frame, f.landmarks!, true);
         out.push({
           box: { x: f.box.x - pad, y: f.box.y - pad, w: f.box.w, h: f.box.h }, score: f.score,
-          d: { faceapi: b64(f.descriptor!), aligned: b64(aligned), flip: b64(flip) },
+          d: { ...(engine === 'faceapi' ? { faceapi: b64(f.descriptor!) } : {}), aligned: b64(aligned), flip: b64(flip) },
         });
       }
       return out;
@@ -158,7 +160,8 @@ if (!isMainThread) {
 async function main(): Promise<void> {
   const { values: args } = parseArgs({
     options: {
-      modes: { type: 'string', default: [DEFAULT_DETECT.descriptor, ...DESCRIPTOR_MODES.filter((m) => m !== DEFAULT_DETECT.descriptor)].join(',') },
+      engine: { type: 'string', default: 'onnx' },
+      modes: { type: 'string' },
       workers: { type: 'string', default: String(availableParallelism()) },
       'min-score': { type: 'string', default: '0.5' },
       seed: { type: 'string', default: '1' },
@@ -168,9 +171,12 @@ async function main(): Promise<void> {
       json: { type: 'string' },
     },
   });
-  const modes = args.modes!.split(',') as DescriptorMode[];
-  const bad = modes.filter((m) => !DESCRIPTOR_MODES.includes(m));
-  if (bad.length || !modes.length) { console.error(`--modes: each must be one of ${DESCRIPTOR_MODES.join(', ')}`); process.exit(2); }
+  const engine = args.engine as EngineName;
+  if (!ENGINES.includes(engine)) { console.error(`--engine must be one of ${ENGINES.join(', ')}`); process.exit(2); }
+  const available = DESCRIPTOR_MODES.filter((m) => m !== 'faceapi' || engine === 'faceapi');
+  const modes = (args.modes?.split(',') ?? [DEFAULT_DETECT.descriptor, ...available.filter((m) => m !== DEFAULT_DETECT.descriptor)]) as DescriptorMode[];
+  const bad = modes.filter((m) => !available.includes(m));
+  if (bad.length || !modes.length) { console.error(`--modes: each must be one of ${available.join(', ')} (engine ${engine})`); process.exit(2); }
   const workers = Math.max(1, Number(args.workers));
   const minScore = Number(args['min-score']);
   const seed = Number(args.seed);
@@ -191,7 +197,7 @@ async function main(): Promise<void> {
   // Detections: cache, then the missing photos through worker threads.
   const faceapiVersion = (require('@vladmandic/face-api/package.json') as { version: string }).version;
   const tfVersion = (require('@tensorflow/tfjs-backend-wasm/package.json') as { version: string }).version;
-  const key = JSON.stringify({ detector: 'ssd', score: CACHE_SCORE, longSide: LONG_SIDE, faceapiVersion, tfVersion });
+  const key = JSON.stringify({ engine, engineVersion: ENGINE_VERSION[engine], score: CACHE_SCORE, longSide: LONG_SIDE, faceapiVersion, tfVersion });
   let file: CacheFile = { v: CACHE_VERSION, sections: {} };
   if (existsSync(args.cache!)) {
     try {
@@ -210,7 +216,7 @@ async function main(): Promise<void> {
   let versions: Record<string, string> = {};
   let failed: string[] = [];
   if (todo.length) {
-    ({ versions, failed } = await detectAll(todo, Math.min(workers, todo.length), CACHE_SCORE, (rel, img) => { cache[rel] = img; }, saveCache));
+    ({ versions, failed } = await detectAll(todo, Math.min(workers, todo.length), CACHE_SCORE, engine, (rel, img) => { cache[rel] = img; }, saveCache));
     saveCache();
   }
   const detectS = (performance.now() - tDetect) / 1000;
@@ -257,7 +263,7 @@ async function main(): Promise<void> {
     out.lfw = { photos: lfw.length, noFace, pairs: pairs.length, same: nSame, modes: {} };
 
     for (const mode of modes) {
-      const desc = picks.map((p) => (p ? decode(p.face.d[mode]) : null));
+      const desc = picks.map((p) => (p ? decode(p.face.d[mode]!) : null));
       const dist = pairs.map((p) => (desc[p.a] && desc[p.b] ? descriptorDistance(desc[p.a]!, desc[p.b]!) : NaN));
       const keep = dist.map((d) => !Number.isNaN(d));
       const dK = dist.filter((_, i) => keep[i]), sK = same.filter((_, i) => keep[i]);
@@ -288,7 +294,7 @@ async function main(): Promise<void> {
     console.log(`${src}: ${rows.length} photos of ${new Set(rows.map((r) => r.identity)).size} people, no face ${rows.length - idx.length}${usePad ? ` (face taken from the grey-border pass: ${picks.filter((p) => p?.padded).length})` : ''}; ${nSame} same / ${pairs.length - nSame} different pairs`);
     out[src] = { photos: rows.length, noFace: rows.length - idx.length, same: nSame, different: pairs.length - nSame, modes: {} };
     for (const mode of modes) {
-      const desc = idx.map((i) => decode(picks[i]!.face.d[mode]));
+      const desc = idx.map((i) => decode(picks[i]!.face.d[mode]!));
       const dist = pairs.map((p) => descriptorDistance(desc[p.a], desc[p.b]));
       const thr = lfwThreshold.get(mode);
       const tar = dist.filter((d, i) => same[i] && d < thr!).length, trr = dist.filter((d, i) => !same[i] && d >= thr!).length;
@@ -307,7 +313,7 @@ async function main(): Promise<void> {
 
 /** Runs photos through `n` worker threads (one WASM engine each), one photo at a time per worker. */
 async function detectAll(
-  rels: string[], n: number, minScore: number, onResult: (rel: string, img: CachedImage) => void, checkpoint: () => void,
+  rels: string[], n: number, minScore: number, engine: EngineName, onResult: (rel: string, img: CachedImage) => void, checkpoint: () => void,
 ): Promise<{ versions: Record<string, string>; failed: string[] }> {
   // Node 20 does not pass `--import tsx` to worker threads: register tsx's hooks in the worker, then import this file.
   const api = pathToFileURL(require.resolve('tsx/esm/api')).href;
@@ -316,7 +322,7 @@ async function detectAll(
   const failed: string[] = [];
   const started = performance.now();
   await Promise.all(Array.from({ length: n }, () => new Promise<void>((resolve, reject) => {
-    const w = new Worker(boot, { eval: true, execArgv: [], workerData: minScore });
+    const w = new Worker(boot, { eval: true, execArgv: [], workerData: { minScore, engine } });
     const feed = () => {
       if (next >= rels.length) { void w.terminate().then(() => resolve()); return; }
       const id = next++;

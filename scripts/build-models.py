@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Rebuilds two of face-api's nets as ONNX graphs (opset 17) from the weights that ship inside the
+"""Rebuilds three of face-api's nets as ONNX graphs (opset 17) from the weights that ship inside the
 installed npm package @vladmandic/face-api@1.7.15 (its `model/` folder), so they run on
 onnxruntime instead of tfjs. Nothing is downloaded.
 
@@ -13,10 +13,22 @@ onnxruntime instead of tfjs. Nothing is downloaded.
                     output `landmarks`  float32 [N,136]        x0,y0,x1,y1,... relative to the 112
                                         input (0..1): the net's raw output (FaceProcessor.runNet),
                                         before face-api maps the points back onto the face box
+  ssd.onnx          ssd_mobilenetv1_model: SsdMobilenetv1, the SSD MobileNet v1 face detector.
+                    input  `input`      float32 [N,512,512,3]  RGB 0..255, NHWC: exactly the tensor
+                                        face-api's forwardInput makes (NetInput.toBatchTensor(512,
+                                        false): zeros appended bottom/right to a square, then
+                                        resizeBilinear to 512, no align-corners, no half-pixel centres)
+                    output `boxes`      float32 [N,5118,4]     ymin,xmin,ymax,xmax relative to the
+                                        512 square (0..1, not clipped), decoded against face-api's
+                                        prior boxes
+                    output `scores`     float32 [N,5118]       sigmoid of the face class logit
+                                        (what forwardInput returns; face-api's NMS, clipping and
+                                        mapping back onto the image (locateFaces) stay outside)
 
-Both graphs subtract face-api's mean RGB (122.782, 117.001, 104.298) and divide by 255 themselves.
+The first two graphs subtract face-api's mean RGB (122.782, 117.001, 104.298) and divide by 255
+themselves; the SSD graph divides by 127.5 and subtracts 1 (forwardInput's own normalisation).
 What the graphs do, read from the package's src/ (faceRecognitionNet/, faceLandmarkNet/,
-faceFeatureExtractor/, faceProcessor/, common/):
+faceFeatureExtractor/, faceProcessor/, ssdMobilenetv1/, common/):
   * weights: the manifest lists each tensor in file order; uint8-quantised ones dequantise as
     q * scale + min (computed in double, stored as float32, as tfjs' io.decodeWeights does);
   * recognition: every conv is conv + bias, then a per-channel scale layer (x * w + b), folded here
@@ -28,7 +40,17 @@ faceFeatureExtractor/, faceProcessor/, common/):
   * landmarks: four dense blocks (first conv plain 3x3 stride 2, the rest depthwise-separable convs
     with one bias after the pointwise conv), tf 'same' padding at stride 2 puts the odd pixel at the
     end (pads 0 before, 1 after); the sums keep face-api's order (out1 + (out2 + (out3 + out4)));
-    7x7 average pool (stride 2, valid) on the 7x7 map, flatten, fully connected 256 -> 136 + bias.
+    7x7 average pool (stride 2, valid) on the 7x7 map, flatten, fully connected 256 -> 136 + bias;
+  * ssd: MobileNet v1 (3x3 conv stride 2, then 13 depthwise 3x3 + pointwise 1x1 pairs, stride 2 at
+    pairs 2, 4, 6, 12), every conv followed by clip 0..6; the depthwise convs' batch norm (epsilon
+    0.001) folded into filter and bias; each "pointwise" layer is conv + offset (3x3 filters where
+    stride 2); tf 'same' padding as above; 8 more such layers; six box predictors (1x1 conv + bias
+    on pair 11's 32x32 map with 3 anchors, on the 16x16 output and the 8, 4, 2, 1 maps with 6)
+    reshaped NHWC to [N, anchors, 4] / [N, anchors, 3] and concatenated (5118 anchors); boxes
+    decoded op for op as outputLayer.ts does (centres + e/10 * sizes, half sizes exp(e/5) * sizes / 2,
+    the priors' sizes and centres precomputed in float32), score = sigmoid(logit of class 1). The
+    manifest's int32 and scalar leftovers of the TF graph, which face-api does not use, are
+    checked against the graph (anchor counts, 5118, 1/127.5, ...).
 
 Deterministic: no timestamps, fixed producer name/version, IR version 8, node names from the layer
 names, protobuf serialised with deterministic=True; two runs give byte-identical files. Each
@@ -71,9 +93,9 @@ def sha256_file(path: Path) -> str:
 
 
 def load_weights(model_dir: Path, name: str) -> tuple[dict[str, np.ndarray], dict[str, str]]:
-    """Reads `<name>-weights_manifest.json` and its .bin files; returns name -> float32 array (the
-    manifest's shape, tfjs layout: conv filters HWIO, depthwise HWC1, matrices [in, out]) and the
-    sha256 of every file read."""
+    """Reads `<name>-weights_manifest.json` and its .bin files; returns name -> float32 array (int32
+    for the manifest's int32 entries; the manifest's shape, tfjs layout: conv filters HWIO, depthwise
+    HWC1, matrices [in, out]) and the sha256 of every file read."""
     manifest_path = model_dir / f'{name}-weights_manifest.json'
     manifest = json.loads(manifest_path.read_text())
     hashes = {manifest_path.name: sha256_file(manifest_path)}
@@ -84,18 +106,21 @@ def load_weights(model_dir: Path, name: str) -> tuple[dict[str, np.ndarray], dic
             hashes[p] = sha256_file(model_dir / p)
         offset = 0
         for w in group['weights']:
-            if w['dtype'] != 'float32':
-                raise SystemExit(f'{name}: {w["name"]} has dtype {w["dtype"]}, expected float32')
+            dtype = w['dtype']
+            if dtype not in ('float32', 'int32'):
+                raise SystemExit(f'{name}: {w["name"]} has dtype {dtype}, expected float32 or int32')
             shape = [int(d) for d in w['shape']]
             size = int(np.prod(shape)) if shape else 1
             q = w.get('quantization')
             if q is None:
                 nbytes = size * 4
-                values = np.frombuffer(buf, dtype='<f4', count=size, offset=offset).astype(np.float32)
+                values = np.frombuffer(buf, dtype='<f4' if dtype == 'float32' else '<i4', count=size, offset=offset).copy()
             elif q['dtype'] == 'uint8':
                 nbytes = size
                 raw = np.frombuffer(buf, dtype=np.uint8, count=size, offset=offset)
-                values = (raw.astype(np.float64) * float(q['scale']) + float(q['min'])).astype(np.float32)
+                deq = raw.astype(np.float64) * float(q['scale']) + float(q['min'])
+                # int32: tfjs rounds with Math.round (halves up), i.e. floor(x + 0.5)
+                values = deq.astype(np.float32) if dtype == 'float32' else np.floor(deq + 0.5).astype(np.int32)
             else:
                 raise SystemExit(f'{name}: {w["name"]} uses quantisation {q["dtype"]}, not handled')
             offset += nbytes
@@ -154,6 +179,12 @@ class Graph:
     def const(self, name: str, value: np.ndarray) -> str:
         name = self._unique(name)
         self.inits.append(numpy_helper.from_array(np.ascontiguousarray(value), name))
+        return name
+
+    def scalar(self, name: str, value: float | int, dtype: type = np.float32) -> str:
+        """A rank-0 initializer (`const` would store a 0-d array as shape [1]: np.ascontiguousarray)."""
+        name = self._unique(name)
+        self.inits.append(numpy_helper.from_array(np.array(value, dtype=dtype), name))
         return name
 
     def op(self, op_type: str, name: str, inputs: list[str], shape: tuple, **attrs) -> str:
@@ -374,6 +405,157 @@ def build_landmark68(model_dir: Path, meta: dict[str, str]) -> onnx.ModelProto:
 
 
 # ---------------------------------------------------------------------------------------------------
+# ssd_mobilenetv1_model
+
+SSD_SIZE = 512
+SSD_BN_EPSILON = 0.0010000000474974513  # mobileNetV1.ts: tf.batchNorm's variance epsilon
+# Leftovers of the TensorFlow graph that face-api loads but never uses (disposeUnusedWeightTensors);
+# checked against the graph built here, so a changed model file cannot slip through.
+SSD_UNUSED = {
+    'Preprocessor/mul/x': np.float32(0.007843137718737125),  # 1/127.5 (face-api divides by 127.5)
+    'Preprocessor/sub/y': np.float32(1),
+    'Preprocessor/ResizeImage/size': np.array([SSD_SIZE, SSD_SIZE], dtype=np.int32),
+    'Prediction/BoxPredictor_0/stack/3': np.int32(4),       # box code size
+    'Prediction/BoxPredictor_0/stack_1/2': np.int32(3),     # classes per anchor (background, face, other)
+    'Prediction/BoxPredictor_0/strided_slice/stack': np.array([0], dtype=np.int32),
+    'Prediction/BoxPredictor_0/strided_slice/stack_1': np.array([1], dtype=np.int32),
+    'Postprocessor/Slice/begin': np.array([0, 0, 1], dtype=np.int32),
+    'Postprocessor/Slice/size': np.array([-1, -1, -1], dtype=np.int32),
+    'concat_1/axis': np.int32(1),
+}
+
+
+def build_ssd(model_dir: Path, meta: dict[str, str]) -> onnx.ModelProto:
+    table, hashes = load_weights(model_dir, 'ssd_mobilenetv1_model')
+    W = Weights('ssd_mobilenetv1_model', table)
+    g = Graph()
+    for key, want in SSD_UNUSED.items():
+        got = W(key, np.shape(want))
+        if got.dtype != np.asarray(want).dtype or not np.array_equal(got, want):
+            raise SystemExit(f'ssd_mobilenetv1_model: {key} is {got.tolist()}, expected {np.asarray(want).tolist()}')
+
+    # SsdMobilenetv1.forwardInput: x = batchTensor / 127.5 - 1
+    vi_in = helper.make_tensor_value_info('input', TensorProto.FLOAT, ['N', SSD_SIZE, SSD_SIZE, 3])
+    g.names.add('input')
+    x = g.op('Transpose', 'input/nchw', ['input'], ('N', 3, SSD_SIZE, SSD_SIZE), perm=[0, 3, 1, 2])
+    x = g.op('Div', 'input/div_127.5', [x, g.scalar('input/127.5', 127.5)], g.shapes[x])
+    x = g.op('Sub', 'input/sub_1', [x, g.scalar('input/1', 1)], g.shapes[x])
+    lo = g.scalar('clip/0', 0)
+    hi = g.scalar('clip/6', 6)
+
+    def relu6(name: str, x: str) -> str:  # tf.clipByValue(x, 0, 6)
+        return g.op('Clip', name, [x, lo, hi], g.shapes[x])
+
+    def pointwise(prefix: str, x: str, cout: int, stride: int, k: int = 1) -> str:
+        # pointwiseConvLayer.ts: conv2d(x, filters, strides, 'same') + batch_norm_offset, clip 0..6
+        # (MobilenetV1 Conv2d_0 and the stride-2 Prediction layers have 3x3 filters despite the name)
+        cin, size = g.shapes[x][1], g.shapes[x][2]
+        f = W(f'{prefix}/weights', (k, k, cin, cout))
+        b = W(f'{prefix}/convolution_bn_offset', (cout,))
+        out = g.conv(f'{prefix}/conv', x, hwio_to_oihw(f), b, stride, same_pads(size, k, stride))
+        return relu6(f'{prefix}/relu6', out)
+
+    def depthwise(prefix: str, x: str, stride: int) -> str:
+        # mobileNetV1.ts depthwiseConvLayer: depthwiseConv2d(x, f, strides, 'same'), batchNorm, clip 0..6;
+        # the batch norm (x - mean) * gamma / sqrt(var + eps) + beta is folded into the filter and a bias
+        c, size = g.shapes[x][1], g.shapes[x][2]
+        f = W(f'{prefix}/depthwise_weights', (3, 3, c, 1)).astype(np.float64)
+        gamma = W(f'{prefix}/BatchNorm/gamma', (c,)).astype(np.float64)
+        beta = W(f'{prefix}/BatchNorm/beta', (c,)).astype(np.float64)
+        mean = W(f'{prefix}/BatchNorm/moving_mean', (c,)).astype(np.float64)
+        var = W(f'{prefix}/BatchNorm/moving_variance', (c,)).astype(np.float64)
+        s = gamma / np.sqrt(var + SSD_BN_EPSILON)
+        wf = (np.transpose(f, (2, 3, 0, 1)) * s[:, None, None, None]).astype(np.float32)
+        bf = (beta - mean * s).astype(np.float32)
+        out = g.conv(f'{prefix}/conv', x, wf, bf, stride, same_pads(size, 3, stride), group=c)
+        return relu6(f'{prefix}/relu6', out)
+
+    # mobileNetV1.ts
+    x = pointwise('MobilenetV1/Conv2d_0_pointwise', x, 32, 2, 3)
+    channels = (64, 128, 128, 256, 256, 512, 512, 512, 512, 512, 512, 1024, 1024)
+    conv11 = None
+    for i, cout in enumerate(channels, start=1):
+        x = depthwise(f'MobilenetV1/Conv2d_{i}_depthwise', x, 2 if i in (2, 4, 6, 12) else 1)
+        x = pointwise(f'MobilenetV1/Conv2d_{i}_pointwise', x, cout, 1)
+        if i == 11:
+            conv11 = x
+
+    # predictionLayer.ts
+    convs = [x]
+    for i, (cout, stride) in enumerate(((256, 1), (512, 2), (128, 1), (256, 2), (128, 1), (256, 2), (64, 1), (128, 2))):
+        convs.append(pointwise(f'Prediction/Conv2d_{i}_pointwise', convs[-1], cout, stride, 3 if stride == 2 else 1))
+    features = [conv11, x, convs[2], convs[4], convs[6], convs[8]]
+
+    def predictor(prefix: str, x: str, per_anchor: int, anchors: int) -> str:
+        # boxPredictionLayer.ts: convLayer (1x1 'same' conv + bias), reshaped NHWC to [N, h*w*anchors, per_anchor]
+        cin = g.shapes[x][1]
+        f = W(f'{prefix}/weights', (1, 1, cin, anchors * per_anchor))
+        b = W(f'{prefix}/biases', (anchors * per_anchor,))
+        out = g.conv(f'{prefix}/conv', x, hwio_to_oihw(f), b, 1, (0, 0, 0, 0))
+        n, c, h, w = g.shapes[out]
+        out = g.op('Transpose', f'{prefix}/nhwc', [out], (n, h, w, c), perm=[0, 2, 3, 1])
+        shape = g.const(f'{prefix}/shape', np.array([0, -1, per_anchor], dtype=np.int64))
+        return g.op('Reshape', f'{prefix}/reshape', [out, shape], (n, h * w * anchors, per_anchor))
+
+    box_parts, class_parts = [], []
+    for i, feat in enumerate(features):
+        anchors = 3 if i == 0 else 6
+        box_parts.append(predictor(f'Prediction/BoxPredictor_{i}/BoxEncodingPredictor', feat, 4, anchors))
+        class_parts.append(predictor(f'Prediction/BoxPredictor_{i}/ClassPredictor', feat, 3, anchors))
+        count = g.shapes[box_parts[-1]][1]  # the manifest's anchor count of this level
+        if int(W(f'Prediction/BoxPredictor_{i}/stack_1/1', ())) != count:
+            raise SystemExit(f'ssd_mobilenetv1_model: BoxPredictor_{i}/stack_1/1 is '
+                             f'{int(table[f"Prediction/BoxPredictor_{i}/stack_1/1"])}, the graph has {count} anchors there')
+    total = sum(g.shapes[p][1] for p in box_parts)
+    if int(W('Postprocessor/stack/1', ())) != total:
+        raise SystemExit(f'ssd_mobilenetv1_model: Postprocessor/stack/1 is {int(table["Postprocessor/stack/1"])}, the graph has {total} anchors')
+    enc = g.op('Concat', 'box_encodings', box_parts, ('N', total, 4), axis=1)
+    cls = g.op('Concat', 'class_predictions', class_parts, ('N', total, 3), axis=1)
+
+    # outputLayer.ts: decode against the prior boxes (Output/extra_dim, [ymin, xmin, ymax, xmax] relative),
+    # op for op as face-api does it in float32:
+    #   sizes = [p2 - p0, p3 - p1], centers = [p0 + sizes0 / 2, p1 + sizes1 / 2]
+    #   half_k = exp(e_{k+2} / 5) * sizes_k / 2, center_k = e_k / 10 * sizes_k + centers_k   (k = 0: y, 1: x)
+    #   box = [center0 - half0, center1 - half1, center0 + half0, center1 + half1]
+    prior = W('Output/extra_dim', (1, total, 4))[0]
+    sizes = np.stack([prior[:, 2] - prior[:, 0], prior[:, 3] - prior[:, 1]], axis=1)  # float32 arithmetic
+    centers = prior[:, 0:2] + sizes / np.float32(2)
+    assert sizes.dtype == np.float32 and centers.dtype == np.float32
+    sizes_c = g.const('decode/prior_sizes', sizes)
+    centers_c = g.const('decode/prior_centers', centers)
+
+    def const_i64(name: str, v: list[int]) -> str:
+        return g.const(name, np.array(v, dtype=np.int64))
+
+    axes2 = const_i64('decode/axes', [2])
+    yx = g.op('Slice', 'decode/enc_yx', [enc, const_i64('decode/yx_start', [0]), const_i64('decode/yx_end', [2]), axes2], ('N', total, 2))
+    hw = g.op('Slice', 'decode/enc_hw', [enc, const_i64('decode/hw_start', [2]), const_i64('decode/hw_end', [4]), axes2], ('N', total, 2))
+    t = g.op('Div', 'decode/hw_div_5', [hw, g.scalar('decode/5', 5)], ('N', total, 2))
+    t = g.op('Exp', 'decode/hw_exp', [t], ('N', total, 2))
+    t = g.op('Mul', 'decode/hw_mul_sizes', [t, sizes_c], ('N', total, 2))
+    half = g.op('Div', 'decode/half', [t, g.scalar('decode/2', 2)], ('N', total, 2))
+    t = g.op('Div', 'decode/yx_div_10', [yx, g.scalar('decode/10', 10)], ('N', total, 2))
+    t = g.op('Mul', 'decode/yx_mul_sizes', [t, sizes_c], ('N', total, 2))
+    center = g.op('Add', 'decode/center', [t, centers_c], ('N', total, 2))
+    lo_yx = g.op('Sub', 'decode/min_yx', [center, half], ('N', total, 2))
+    hi_yx = g.op('Add', 'decode/max_yx', [center, half], ('N', total, 2))
+    g.op('Concat', 'boxes', [lo_yx, hi_yx], ('N', total, 4), axis=2)
+    # scores = sigmoid(class logit 1) (face-api: sigmoid of classes 1.., then the first of those)
+    logit = g.op('Gather', 'scores/logit', [cls, g.scalar('scores/class_1', 1, np.int64)], ('N', total), axis=2)
+    g.op('Sigmoid', 'scores', [logit], ('N', total))
+    W.check_all_used()
+
+    vi_boxes = helper.make_tensor_value_info('boxes', TensorProto.FLOAT, ['N', total, 4])
+    vi_scores = helper.make_tensor_value_info('scores', TensorProto.FLOAT, ['N', total])
+    doc = ("face-api's SsdMobilenetv1 face detector (ssd_mobilenetv1_model). input: float32 [N,512,512,3] "
+           'RGB 0..255 NHWC (the image padded to a square at the bottom/right with zeros, resized bilinear to '
+           f'512x512); outputs: boxes float32 [N,{total},4] ymin,xmin,ymax,xmax relative to the 512x512 input '
+           f'(decoded against the prior boxes, not clipped), scores float32 [N,{total}] face probability; '
+           'exactly what SsdMobilenetv1.forwardInput returns, before its non-max suppression.')
+    return g.model('ssd_mobilenetv1_model', [vi_in], [vi_boxes, vi_scores], doc, {**meta, **{f'sha256:{k}': v for k, v in hashes.items()}})
+
+
+# ---------------------------------------------------------------------------------------------------
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -402,7 +584,7 @@ def main() -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     meta = {'source': f'npm @vladmandic/face-api@{EXPECTED_VERSION} model/', 'builder': PRODUCER}
 
-    for file_name, build in (('recognition.onnx', build_recognition), ('landmark68.onnx', build_landmark68)):
+    for file_name, build in (('recognition.onnx', build_recognition), ('landmark68.onnx', build_landmark68), ('ssd.onnx', build_ssd)):
         model = build(model_dir, meta)
         data = model.SerializeToString(deterministic=True)
         path = out_dir / file_name

@@ -1,6 +1,8 @@
-// face-api's recognition and 68-point landmark nets rebuilt as ONNX by scripts/build-models.py
-// (models/faceapi/*.onnx) against the same nets on tfjs-wasm, on face crops cut from the package's own
-// sample photos and on random noise: same numbers to 1e-4, and the ONNX nets' speed on one thread.
+// face-api's recognition and 68-point landmark nets and its SSD MobileNet v1 detector rebuilt as ONNX by
+// scripts/build-models.py (models/faceapi/*.onnx) against the same nets on tfjs-wasm, on the package's own
+// sample photos (face crops for the first two), a real video frame and random noise: same numbers to 1e-4,
+// and the ONNX nets' speed on one thread. The SSD test also pins down face-api's pre- and post-processing
+// around the net (toBatchTensor's pad + resize, NMS and the mapping back onto the image) as plain TS.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -10,12 +12,15 @@ import sharp from 'sharp';
 import * as ort from 'onnxruntime-node';
 import type * as FaceApiNS from '@vladmandic/face-api';
 import { loadFaceEngine } from '../../pipeline/lib/faces/faceapi/backend.ts';
+import { decodeSsd, ssdInput, SSD_SIZE } from '../../pipeline/lib/faces/onnx/ssd.ts';
+import { decodeFrames, fitLongSide, probe, type Frame } from '../../pipeline/lib/frames/index.ts';
 import { mulberry32 } from '../../pipeline/lib/synth/prng.ts';
 
 const MODELS = fileURLToPath(new URL('../../models/faceapi/', import.meta.url));
 const DEMO = fileURLToPath(new URL('../../node_modules/@vladmandic/face-api/demo/', import.meta.url));
 const RECOGNITION = MODELS + 'recognition.onnx';
 const LANDMARK68 = MODELS + 'landmark68.onnx';
+const SSD = MODELS + 'ssd.onnx';
 const skip = existsSync(RECOGNITION) && existsSync(LANDMARK68)
   ? false
   : `models/faceapi/*.onnx not built (run: .venv/bin/python scripts/build-models.py)`;
@@ -193,5 +198,128 @@ test('landmark68.onnx gives face-api\'s raw 68-point output on the 112x112 net i
   t.diagnostic(`landmark68: max abs diff ${worst.toExponential(2)} over ${cases.length} inputs (+ batched), `
     + `${worstPx.toFixed(4)} px mapped back onto the crops; onnxruntime ${ms.toFixed(2)} ms/face on one thread; `
     + `tfjs-${engine!.backend} ${(tfjsMs / FACES.length).toFixed(1)} ms/face`);
+  await s.release();
+});
+
+// --- SSD MobileNet v1 -------------------------------------------------------------------------------
+
+/** A presenter in the replica (portrait 1080x1920, the frame at 20 s), as in detect.test.ts. */
+const REPLICA_MEDIA = fileURLToPath(new URL('../../../shared/data/fuelgrowth/media/facebook-assets/hd-817763467176157', import.meta.url));
+
+interface SsdFace { score: number; x: number; y: number; width: number; height: number }
+const flat = (f: { score: number; box: { x: number; y: number; w: number; h: number } }): SsdFace => ({ score: f.score, x: f.box.x, y: f.box.y, width: f.box.w, height: f.box.h });
+const ssdDetections = (boxes: Float32Array, scores: Float32Array, width: number, height: number, minConfidence: number) =>
+  decodeSsd(boxes, scores, width, height, minConfidence, 100).map(flat);
+
+function maxFaceDiff(a: SsdFace[], b: SsdFace[]): { px: number; score: number } {
+  assert.equal(a.length, b.length, `${a.length} vs ${b.length} faces`);
+  let px = 0, score = 0;
+  a.forEach((f, i) => {
+    px = Math.max(px, Math.abs(f.x - b[i].x), Math.abs(f.y - b[i].y), Math.abs(f.width - b[i].width), Math.abs(f.height - b[i].height));
+    score = Math.max(score, Math.abs(f.score - b[i].score));
+  });
+  return { px, score };
+}
+
+test('ssd.onnx gives face-api\'s SSD boxes and scores (forwardInput) on the sample photos and a video frame; face-api\'s NMS on them gives locateFaces', { skip: existsSync(SSD) ? false : 'models/faceapi/ssd.onnx not built (run: .venv/bin/python scripts/build-models.py)' }, async (t) => {
+  const { faceapi, tf, backend } = await loadFaceEngine({ nets: ['ssd'] });
+  const net = faceapi.nets.ssdMobilenetv1;
+  const s = await session(SSD);
+  assert.deepEqual([s.inputNames, s.outputNames], [['input'], ['boxes', 'scores']]);
+
+  // Images as the pipeline sees them: the sample photos scaled so the long side is 640, a real video frame
+  // (decoded at 640 like the pipeline's frames), and one noise image.
+  const images: Array<{ name: string; data: Float32Array; width: number; height: number }> = [];
+  for (let i = 1; i <= 6; i++) {
+    const { data, info } = await sharp(DEMO + `sample${i}.jpg`).removeAlpha()
+      .resize(640, 640, { fit: 'inside' }).raw().toBuffer({ resolveWithObject: true });
+    images.push({ name: `sample${i}.jpg`, data: Float32Array.from(data), width: info.width, height: info.height });
+  }
+  if (existsSync(REPLICA_MEDIA)) {
+    const info = await probe(REPLICA_MEDIA);
+    let last: Frame | undefined;
+    for await (const f of decodeFrames(REPLICA_MEDIA, { fps: 1, ...fitLongSide(info.width, info.height, 640), pixFmt: 'rgb24', maxFrames: 21 })) last = f;
+    images.push({ name: 'video frame (replica, 20 s)', data: Float32Array.from(last!.data), width: last!.width, height: last!.height });
+  } else {
+    t.diagnostic('no ../shared replica: the video frame is left out');
+  }
+  images.push({ name: 'noise 480x320', data: Float32Array.from(noise(512, 480 * 320 * 3), Math.round), width: 480, height: 320 });
+
+  let worstBox = 0, worstScore = 0, worstInput = 0, worstPx = 0, worstFaceScore = 0, faces = 0, tfjsMs = 0;
+  { // warm-up, so tfjs' one-off set-up stays out of its time
+    const x = tf.tensor3d(images[0].data, [images[0].height, images[0].width, 3]);
+    const fwd = net.forwardInput(await faceapi.toNetInput(x as unknown as FaceApiNS.TNetInput));
+    tf.dispose([x, ...fwd.boxes, ...fwd.scores] as never);
+  }
+  const inputs: Float32Array[] = [];
+  const wants: Array<{ boxes: Float32Array; scores: Float32Array }> = [];
+  for (const img of images) {
+    const x = tf.tensor3d(img.data, [img.height, img.width, 3]);
+    const ni = await faceapi.toNetInput(x as unknown as FaceApiNS.TNetInput);
+    const batch = ni.toBatchTensor(SSD_SIZE, false);
+    assert.deepEqual(batch.shape, [1, SSD_SIZE, SSD_SIZE, 3]);
+    const input = await batch.data() as Float32Array;
+    batch.dispose();
+    // The plain-TS pad + resize gives face-api's net input.
+    const mine = ssdInput({ data: Uint8Array.from(img.data), width: img.width, height: img.height, channels: 3 });
+    worstInput = Math.max(worstInput, maxAbsDiff(mine, input));
+    assert.ok(maxAbsDiff(mine, input) <= 1e-3, `${img.name}: ssdInput differs from toBatchTensor by ${maxAbsDiff(mine, input)}`);
+
+    const t0 = performance.now();
+    const fwd = net.forwardInput(ni);
+    const want = { boxes: await fwd.boxes[0].data() as Float32Array, scores: await fwd.scores[0].data() as Float32Array };
+    tfjsMs += performance.now() - t0;
+    tf.dispose([...fwd.boxes, ...fwd.scores] as never);
+    assert.equal(want.scores.length, 5118);
+    assert.equal(want.boxes.length, 5118 * 4);
+    inputs.push(input);
+    wants.push(want);
+
+    const out = await s.run({ input: new ort.Tensor('float32', input, [1, SSD_SIZE, SSD_SIZE, 3]) });
+    assert.deepEqual(out.boxes.dims, [1, 5118, 4]);
+    assert.deepEqual(out.scores.dims, [1, 5118]);
+    const boxes = out.boxes.data as Float32Array, scores = out.scores.data as Float32Array;
+    const db = maxAbsDiff(boxes, want.boxes), ds = maxAbsDiff(scores, want.scores);
+    assert.ok(db <= TOL && ds <= TOL, `${img.name}: boxes differ by ${db}, scores by ${ds}`);
+    worstBox = Math.max(worstBox, db);
+    worstScore = Math.max(worstScore, ds);
+
+    // face-api's own detections (locateFaces), at its default threshold and a low one.
+    for (const minConfidence of [0.5, 0.1]) {
+      const dets = await net.locateFaces(x as unknown as FaceApiNS.TNetInput, { minConfidence, maxResults: 100 });
+      const theirs = dets.map((d) => ({ score: d.score, x: d.box.x, y: d.box.y, width: d.box.width, height: d.box.height }));
+      // The plain-TS post-processing on face-api's own net outputs gives exactly locateFaces ...
+      assert.deepEqual(ssdDetections(want.boxes, want.scores, img.width, img.height, minConfidence), theirs, `${img.name} @${minConfidence}`);
+      // ... and on the ONNX outputs the same faces, to a fraction of a pixel.
+      const d = maxFaceDiff(ssdDetections(boxes, scores, img.width, img.height, minConfidence), theirs);
+      worstPx = Math.max(worstPx, d.px);
+      worstFaceScore = Math.max(worstFaceScore, d.score);
+      if (minConfidence === 0.5) {
+        faces += theirs.length;
+        if (img.name.startsWith('sample')) assert.ok(theirs.length >= 1, `${img.name}: no face found`);
+      }
+    }
+    x.dispose();
+  }
+  assert.ok(worstPx <= 0.05, `detections differ by ${worstPx} px`);
+
+  // Dynamic batch: two images in one run.
+  const pair = new Float32Array(2 * inputs[0].length);
+  pair.set(inputs[0]);
+  pair.set(inputs[inputs.length - 2], inputs[0].length);
+  const out = await s.run({ input: new ort.Tensor('float32', pair, [2, SSD_SIZE, SSD_SIZE, 3]) });
+  assert.deepEqual(out.boxes.dims, [2, 5118, 4]);
+  for (const [k, i] of [[0, 0], [1, inputs.length - 2]]) {
+    const db = maxAbsDiff((out.boxes.data as Float32Array).subarray(k * 5118 * 4, (k + 1) * 5118 * 4), wants[i].boxes);
+    const ds = maxAbsDiff((out.scores.data as Float32Array).subarray(k * 5118, (k + 1) * 5118), wants[i].scores);
+    assert.ok(db <= TOL && ds <= TOL, `batched input ${i}: boxes differ by ${db}, scores by ${ds}`);
+  }
+
+  const ms = await msPerFace(s, inputs, SSD_SIZE, 2);
+  t.diagnostic(`ssd: max abs diff boxes ${worstBox.toExponential(2)}, scores ${worstScore.toExponential(2)} over ${images.length} images `
+    + `(${images.map((i) => `${i.width}x${i.height}`).join(', ')}) (+ batched); ${faces} faces at 0.5, detections within `
+    + `${worstPx.toFixed(4)} px / score ${worstFaceScore.toExponential(2)} of locateFaces (0.5 and 0.1); plain-TS input within `
+    + `${worstInput.toExponential(2)} of toBatchTensor; onnxruntime ${ms.toFixed(1)} ms per 512x512 run on one thread; `
+    + `tfjs-${backend} ${(tfjsMs / images.length).toFixed(1)} ms (forwardInput incl. its pad + resize)`);
   await s.release();
 });

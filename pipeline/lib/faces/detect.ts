@@ -3,9 +3,12 @@
 import { dlibChip, mirrorChip } from './align.ts';
 import { loadEngine, type EngineOptions, type FaceEngine } from './engine.ts';
 import type { NetName } from './faceapi/backend.ts';
-import { blurScore, clipBox, poseFromLandmarks, type Box, type Point, type RawImage } from './quality.ts';
+import { blurScore, clipBox, poseFromLandmarks, sizeInFrame, type Box, type Point, type RawImage } from './quality.ts';
 
-/** yunet: the onnx engine's detector; ssd (SSD MobileNet v1) and tiny: the faceapi engine's. */
+/**
+ * faceapi engine: ssd (SSD MobileNet v1) or tiny (the Tiny Face Detector). onnx engine: yunet (YuNet alone) or
+ * ssd (YuNet finds the faces, SSD scores the usable ones: see onnx/engine.ts).
+ */
 export type DetectorName = 'yunet' | 'ssd' | 'tiny';
 
 /**
@@ -21,7 +24,7 @@ export type DescriptorMode = 'faceapi' | 'aligned' | 'flip';
 export const DESCRIPTOR_MODES: readonly DescriptorMode[] = ['faceapi', 'aligned', 'flip'];
 
 export interface DetectOptions {
-  /** Default: the engine's own (yunet for onnx, ssd for faceapi; tiny is faster, finds less). */
+  /** Default 'ssd' (see DetectorName). */
   detector?: DetectorName;
   /** Minimum detector score, 0..1 (default 0.5). */
   minScore?: number;
@@ -104,7 +107,7 @@ export const DEFAULT_DETECT: Omit<Required<DetectOptions>, 'detector'> = {
 };
 
 /** Each engine's detector when the options name none. */
-const DEFAULT_DETECTOR: Record<FaceEngine['name'], DetectorName> = { onnx: 'yunet', faceapi: 'ssd' };
+const DEFAULT_DETECTOR: Record<FaceEngine['name'], DetectorName> = { onnx: 'ssd', faceapi: 'ssd' };
 
 /** The face-api nets a set of detect options needs (faceapi engine). */
 export function netsFor(opts: DetectOptions = {}): NetName[] {
@@ -149,7 +152,7 @@ export async function detectFaces(engine: FaceEngine, frame: RgbFrame, opts: Det
     todo.forEach((d, i) => { d.landmarks = lms[i]; });
   }
   if (o.descriptors && o.descriptor !== 'faceapi') {
-    const usable = found.filter((d) => d.landmarks && sizeOf(inFrame(d.box, frame)) >= o.minUsableSize);
+    const usable = found.filter((d) => d.landmarks && sizeInFrame(d.box, frame.width, frame.height) >= o.minUsableSize);
     // The dlib chip from the 68 landmarks, also for detectors that give 5 points: YuNet's points keep the
     // eyes level on tilted heads, and chips warped from them describe a face up to 0.6 away from itself.
     const chips = usable.map((d) => dlibChip(frame, d.landmarks!));

@@ -13,6 +13,11 @@ import type { Box, Point, RawImage } from './quality.ts';
 
 export type EngineName = 'onnx' | 'faceapi';
 export const ENGINES: readonly EngineName[] = ['onnx', 'faceapi'];
+/**
+ * Bumped whenever an engine gives other faces, landmarks or descriptors for the same frame (its code or
+ * its models changed): part of the extract cache key, so cached detections of an older engine are redone.
+ */
+export const ENGINE_VERSION: Record<EngineName, number> = { onnx: 5, faceapi: 1 };
 
 export interface EngineOptions {
   /** 'onnx' (default) or 'faceapi'. */

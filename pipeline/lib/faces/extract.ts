@@ -7,7 +7,7 @@ import type { Row } from '../warehouse/index.ts';
 import { processVideos, type PoolOptions } from './pool.ts';
 import type { SamplingParams } from './video.ts';
 import type { DetectOptions } from './detect.ts';
-import type { EngineName } from './engine.ts';
+import { ENGINE_VERSION, type EngineName } from './engine.ts';
 
 export interface CachedFace {
   frame: number;
@@ -46,6 +46,7 @@ export const qualityOf = (f: CachedFace) => f.score * (f.frontal ?? 0.5) * Math.
 export function extractJob(p: Params): ExtractJob {
   return {
     engine: p.engine,
+    engineVersion: ENGINE_VERSION[p.engine as EngineName],
     sampling: { fps: p.fps, longSide: p.long_side, maxFrames: Math.ceil(p.fps * p.max_seconds) },
     // The descriptor mode is part of the cache key: changing it recomputes every video.
     detect: { detector: p.detector, minScore: p.min_score, descriptor: p.descriptor, closeUps: p.close_ups,
@@ -54,7 +55,7 @@ export function extractJob(p: Params): ExtractJob {
   };
 }
 
-export interface ExtractJob { engine: EngineName; sampling: SamplingParams; detect: DetectOptions; cropPx: number }
+export interface ExtractJob { engine: EngineName; engineVersion: number; sampling: SamplingParams; detect: DetectOptions; cropPx: number }
 
 /** Detects faces in every video not yet cached; returns each video's cached record and what was computed. */
 export async function detectAll(

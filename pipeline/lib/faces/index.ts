@@ -10,7 +10,7 @@
 // Measured on the 2-core dev machine (bench/faces-speed.ts): SSD+landmarks+descriptors ≈ 310–340 ms per
 // 360x640 frame (+≈ 40–70 ms per face with face-api's own descriptor), tiny416 ≈ 80 ms. LFW distances
 // (bench/verify.ts, the default 'flip' descriptor): same person 0.42 ± 0.07, different people 0.80 ± 0.09.
-export { loadEngine, ENGINES } from './engine.ts';
+export { loadEngine, ENGINES, ENGINE_VERSION } from './engine.ts';
 export type { EngineName, EngineOptions, FaceEngine, Detection } from './engine.ts';
 export { loadFaceEngine, defaultModelDir, wasmDir, NET_WEIGHTS } from './faceapi/backend.ts';
 export type { BackendOptions, FaceApiRuntime, NetName } from './faceapi/backend.ts';

@@ -63,6 +63,11 @@ export function poseFromLandmarks(lm: Point[]): PoseEstimate {
   };
 }
 
+/** A face's size as the size gate measures it: the shorter side of its box within the image, px. */
+export function sizeInFrame(b: Box, width: number, height: number): number {
+  return Math.max(0, Math.min(Math.min(width, b.x + b.w) - Math.max(0, b.x), Math.min(height, b.y + b.h) - Math.max(0, b.y)));
+}
+
 /** Clips a box to the image and rounds it outward to whole pixels; null when nothing is left. */
 export function clipBox(box: Box, width: number, height: number): { x: number; y: number; w: number; h: number } | null {
   const x0 = Math.max(0, Math.floor(box.x));

@@ -4,7 +4,7 @@
 import type * as FaceApiNS from '@vladmandic/face-api';
 import type { Detection, EngineOptions, FaceEngine } from '../engine.ts';
 import { netsFor, type DetectOptions } from '../detect.ts';
-import type { Box, Point, RawImage } from '../quality.ts';
+import { sizeInFrame, type Box, type Point, type RawImage } from '../quality.ts';
 import { iou } from '../../tracks/index.ts';
 import { loadFaceEngine, type FaceApiRuntime, type NetName } from './backend.ts';
 
@@ -92,8 +92,7 @@ async function withPadded<T>(rt: FaceApiRuntime, input: unknown, pad: number, fn
 
 /** The second look (DetectOptions.rescoreBelow): raises the scores of doubtful usable faces in place. */
 async function rescore(rt: FaceApiRuntime, input: unknown, frame: RawImage, results: Detection[], options: unknown, o: Required<DetectOptions>): Promise<void> {
-  const size = (b: Box) => Math.min(Math.min(frame.width, b.x + b.w) - Math.max(0, b.x), Math.min(frame.height, b.y + b.h) - Math.max(0, b.y));
-  const doubtful = results.filter((r) => r.score < o.rescoreBelow && size(r.box) >= o.minUsableSize);
+  const doubtful = results.filter((r) => r.score < o.rescoreBelow && sizeInFrame(r.box, frame.width, frame.height) >= o.minUsableSize);
   if (!doubtful.length) return;
   const pad = Math.round(Math.max(frame.width, frame.height) * RESCORE_PAD);
   const again = await withPadded(rt, input, pad, async (padded) =>

@@ -3,8 +3,9 @@
 //
 //   yunet       YuNet face detector (OpenCV Zoo / libfacedetection.train, Apache-2.0 + MIT): committed under
 //               models/yunet/ with its licences, copied from ../shared/models (checked there against the release).
+//   ssd         face-api's SSD MobileNet v1 face detector (MIT),
 //   recognition face-api's 128-d descriptor net (a port of dlib's ResNet, CC0) and
-//   landmark68  face-api's 68-point landmark net (MIT), both rebuilt as ONNX from the weights inside the npm
+//   landmark68  face-api's 68-point landmark net (MIT), all rebuilt as ONNX from the weights inside the npm
 //               package @vladmandic/face-api by scripts/build-models.py at setup (models/faceapi/, not committed).
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -12,7 +13,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 
-export type ModelName = 'yunet' | 'recognition' | 'landmark68';
+export type ModelName = 'yunet' | 'ssd' | 'recognition' | 'landmark68';
 
 /** The project's models/ folder (resolved from this file, so any working directory works). */
 export const MODELS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../models');
@@ -25,6 +26,7 @@ export const MODELS: Record<ModelName, { file: string; sha256: string; fix: stri
     sha256: 'daede24002cc8590f457998cc5e6c9e8b82f45f6bd969506a8913cd4ed10a2d3',
     fix: 'restore it from git (`git checkout -- models/yunet`); it is a copy of ../shared/models/yunet/yunet_s_dynamic.onnx',
   },
+  ssd: { file: 'faceapi/ssd.onnx', sha256: 'dd10be47a6993bd156c71fa0e90cd442b4f37d4b917381c67d589b1491be2ff2', fix: REBUILD },
   recognition: { file: 'faceapi/recognition.onnx', sha256: '453ec0e8238f6df52132ea4033f124782ea8743a2d940318195979fb616673a4', fix: REBUILD },
   landmark68: { file: 'faceapi/landmark68.onnx', sha256: 'b902baa6d96f759317c07ea2f084bb2a44358491a4f28f17432ab7c75a44f65c', fix: REBUILD },
 };
