@@ -93,20 +93,25 @@ test('descriptors mean what face-api\'s mean: same person near, different people
   assert.ok(Math.max(...cross) < 0.25, `onnx vs faceapi engine on the same photo: ${cross.map((d) => d.toFixed(3))}`);
 });
 
-test('the package\'s sample photos: the faces face-api finds, the onnx engine finds too', { skip: built, timeout: 120_000 }, async () => {
+test('the package\'s sample photos: the onnx engine gives face-api\'s faces, landmarks and descriptors', { skip: built, timeout: 120_000 }, async () => {
   const det = await onnx();
   const faceapi = await createDetector({ engine: 'faceapi' });
-  for (const f of readdirSync(DEMO).filter((n) => /^sample\d\.jpg$/.test(n))) {
-    const img = sharp(DEMO + f).resize(640, 640, { fit: 'inside' }).removeAlpha();
-    const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
+  let n = 0;
+  for (const f of readdirSync(DEMO).filter((name) => /^sample\d\.jpg$/.test(name))) {
+    const { data, info } = await sharp(DEMO + f).resize(640, 640, { fit: 'inside' }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
     const frame: RgbFrame = { data, width: info.width, height: info.height, channels: 3 };
-    const a = (await det.detect(frame)).filter((x) => x.quality.size >= 40);
-    const b = (await faceapi.detect(frame)).filter((x) => x.quality.size >= 40 && x.score >= 0.6);
-    for (const want of b) {
-      const match = a.find((x) => descriptorDistance(x.descriptor!, want.descriptor!) < 0.35);
-      assert.ok(match, `${f}: face at ${JSON.stringify(want.box)} found by faceapi, not by onnx`);
+    const a = await det.detect(frame);
+    for (const want of await faceapi.detect(frame)) {
+      const got = a.find((x) => Math.abs(x.box.x - want.box.x) < 0.01 && Math.abs(x.box.y - want.box.y) < 0.01);
+      assert.ok(got, `${f}: face at ${JSON.stringify(want.box)} found by faceapi, not by onnx`);
+      assert.ok(Math.abs(got.score - want.score) < 1e-5, `${f}: score ${got.score} vs ${want.score}`);
+      const moved = Math.max(...got.landmarks!.map((p, i) => Math.hypot(p[0] - want.landmarks![i][0], p[1] - want.landmarks![i][1])));
+      assert.ok(moved < 0.01, `${f}: landmarks ${moved} px apart`);
+      assert.ok(descriptorDistance(got.descriptor!, want.descriptor!) < 1e-3, `${f}: descriptors ${descriptorDistance(got.descriptor!, want.descriptor!)} apart`);
+      n++;
     }
   }
+  assert.ok(n >= 20, `${n} faces compared`);
 });
 
 test('a face filling the frame (a close-up cut by the edges) is found by YuNet\'s close-up pass', { skip }, async () => {

@@ -197,6 +197,6 @@ function landmarkInput(frame: RawImage, b: Box, out: Float32Array): { x: number;
       }
     }
   }
-  // face-api maps outputs back with the padding |w − h| / 2 (not rounded).
-  return { x: bw < bh ? bx - diff / 2 : bx, y: bh < bw ? by - diff / 2 : by, side };
+  // face-api maps outputs back with the padding |w − h| / 2 (not rounded), from the box's own (unfloored) corner.
+  return { x: b.x - (bw < bh ? diff / 2 : 0), y: b.y - (bh < bw ? diff / 2 : 0), side };
 }
