@@ -4,9 +4,11 @@
 //
 //   batch A: vid-01 (person a) posted twice (vid-10 is a byte copy), vid-02 (people b and f),
 //            vid-05 (person e)
-//   batch B: vid-04 (new people c and d), vid-06 (a and e side by side), vid-03 (a and c) with its
+//   batch B: vid-04 (new people c and d), vid-06 (d and e side by side), vid-03 (a and b) with its
 //            re-encode vid-09, vid-07 (no face), spring/vid-01 (vid-01's third posting). People get
 //            second videos, so ranks, means and intervals move, and both ICCs become estimable.
+// (Rows picked from the sample's first batch, data/raw/sample.csv, so that run A has one video per person
+// and nothing estimable; the sample's own second batch is tested by test/demo/demo.test.ts.)
 //
 // The build takes a minute or two cold (face detection dominates), so it is kept in the system temp
 // folder under a key hashed from everything that shapes it (pipeline code, DVC files, params, the

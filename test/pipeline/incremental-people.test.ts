@@ -1,5 +1,5 @@
 // Stable identities through real DVC on the demo sample: batch A (vid-01 person a, vid-02 people
-// b+f, vid-05 person e), then batch B appended (vid-04 new people c+d, vid-06 a+e side by side,
+// b+f, vid-05 person e), then batch B appended (vid-04 new people c+d, vid-06 d+e side by side,
 // vid-07 no face). Old IDs stay, e's new video goes to e's ID, the new people get new IDs, and
 // only batch B's videos are decoded.
 import assert from 'node:assert/strict';

@@ -9,14 +9,15 @@ import { after, before, test } from 'node:test';
 import ExcelJS from 'exceljs';
 import { memoryConnection, readTable } from '../../pipeline/lib/warehouse/index.ts';
 import { runStage } from '../helpers/project.ts';
-import { demoWarehouse } from './fixture.ts';
+import { demoWarehouse, unrankOne } from './fixture.ts';
 
 let dir = '';
 let stats: any[] = [];
 
 before(async () => {
-  // As in report.test.ts: one appearance falls under this cut, so one person is seen but not ranked.
-  dir = demoWarehouse((p) => { p.people.credit_min_screen_share = 0.112; p.report = { ...(p.report ?? {}), pdf: false }; });
+  // A person seen only under a raised credit cut (derived from the run's appearances) stays unranked next to the ranked others.
+  dir = demoWarehouse((p) => { p.report = { ...(p.report ?? {}), pdf: false }; });
+  await unrankOne(dir);
   const t0 = performance.now();
   runStage('report', dir);
   process.stderr.write(`report stage (no PDF) with exports: ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
