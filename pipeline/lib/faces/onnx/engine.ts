@@ -2,12 +2,14 @@
 // (rebuilt as ONNX, scripts/build-models.py) give the 68 points and the 128-d descriptors. One
 // single-threaded onnxruntime session per net and thread; the pool runs one engine per worker.
 //
-// Detector 'ssd' (the default): YuNet finds the faces and face-api's SSD MobileNet v1 (also as ONNX)
-// scores the usable ones (≥ minUsableSize) as the faceapi engine would have (ssdScores): a face's score is
-// SSD's for the box overlapping it, 0 where SSD sees none (smaller faces score 0: never used anyway). YuNet alone scores printed and drawn faces (engravings on a lamp, a photo on a keychain)
-// as high as live ones (0.9), so the live/depicted rule, calibrated on SSD's scores, credited prints
-// (bench/live precision 0.44); SSD runs only on frames with a usable face (a fifth of the replica's).
-// Detector 'yunet': YuNet's own scores.
+// Detector 'ssd' (the default): YuNet (≈ 8 ms a frame) decides where face-api's SSD MobileNet v1 (also as
+// ONNX, ≈ 60 ms) must look: on a frame where YuNet sees a usable face (≥ minUsableSize), the faces are
+// SSD's, found as the faceapi engine finds them (ssdFrame), so every threshold tuned on SSD's scores,
+// boxes and landmarks holds; YuNet's other faces are kept with score 0 (never used for identity). SSD runs
+// on a fifth of the replica's frames. Detector 'yunet': YuNet's faces and scores alone: it finds more and
+// verifies better (LFW 99.01% vs 98.74%), but scores printed and drawn faces (an engraving on a lamp, a
+// photo on a keychain) as high as live ones, so the live/depicted rule credits prints (bench/live
+// precision 0.44 instead of 1.00).
 import type { Detection, EngineOptions, FaceEngine } from '../engine.ts';
 import type { DetectOptions } from '../detect.ts';
 import type { Box, Point, RawImage } from '../quality.ts';
@@ -31,7 +33,7 @@ const CLOSE_UP_HEIGHT = 0.4;
 
 const engines = new Map<string, Promise<FaceEngine>>();
 
-/** Loads (once per thread and settings) the three sessions. */
+/** Loads the engine's four sessions, once per thread and settings. */
 export function loadOnnxEngine(opts: EngineOptions = {}): Promise<FaceEngine> {
   const backend = (opts.backend ?? 'cpu') as ExecutionBackend;
   if (backend !== 'cpu' && backend !== 'cuda') throw new Error(`faces.backend for the onnx engine must be cpu or cuda, got ${backend}`);
@@ -67,9 +69,10 @@ async function create(backend: ExecutionBackend, dir: string): Promise<FaceEngin
 
   /**
    * The faces of a frame where YuNet sees a usable one, as the faceapi engine finds them: SSD on the frame
-   * (faces at ≥ minScore); where it finds nothing at all but YuNet sees a face filling much of the frame, on
-   * the frame inside a grey border of half its long side (the close-up pass); else a second look, on a border of a quarter, at
-   * usable faces it scored below rescoreBelow. YuNet's faces that SSD does not see are kept with score 0.
+   * (faces at ≥ minScore); where it finds nothing at all but YuNet sees a face filling much of the frame,
+   * on the frame inside a grey border of half its long side (the close-up pass); else a second look, on a
+   * border of a quarter, at usable faces it scored below rescoreBelow. YuNet's faces that SSD does not
+   * see are kept with score 0.
    */
   async function ssdFrame(frame: RawImage, yunetFaces: Detection[], o: Required<DetectOptions>): Promise<Detection[]> {
     const usable = (b: Box) => sizeInFrame(b, frame.width, frame.height) >= o.minUsableSize;
