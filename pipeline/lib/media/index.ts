@@ -157,8 +157,9 @@ export async function probeCached(cache: JsonCache<MediaProbe>, sha256: string, 
 
 async function probeUncached(path: string): Promise<MediaProbe> {
   // ffmpeg's messages name their input by its absolute path: the ledger is published, the path is not.
+  // They also name a demuxer by its memory address ("[mov,mp4 @ 0x55…]"), which changes every run.
   const abs = resolve(path);
-  const clean = (e: unknown) => (e as Error).message.replaceAll(`${abs}: `, '').replaceAll(abs, 'the file');
+  const clean = (e: unknown) => (e as Error).message.replaceAll(`${abs}: `, '').replaceAll(abs, 'the file').replace(/ @ 0x[0-9a-f]+\]/g, ']');
   let info: ProbeInfo;
   try {
     info = await probe(path);
