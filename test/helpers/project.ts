@@ -44,7 +44,7 @@ export interface Scratch { dir: string; run(cmd: string, args: string[]): string
 
 export function scratchProject(prefix = 'infsel-'): Scratch {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  for (const f of ['pipeline', 'dvc.yaml', 'params.yaml', 'package.json', 'tsconfig.json', '.dvcignore']) {
+  for (const f of ['pipeline', 'dvc.yaml', 'params.yaml', 'people.yaml', 'package.json', 'tsconfig.json', '.dvcignore']) {
     if (existsSync(join(ROOT, f))) cpSync(join(ROOT, f), join(dir, f), { recursive: true });
   }
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));

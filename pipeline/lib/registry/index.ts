@@ -12,9 +12,20 @@ export interface RegistryPerson {
   merged_into: string | null;
 }
 
-export interface RegistryEvent { run_id: number; event: 'new' | 'merge' | 'split' | 'retire'; influencer_id: string; other_ids: string[] }
+/**
+ * What changed and who changed it: the clustering (new, merge, split, retire) or the analyst's
+ * corrections file (merge, split, same, not_same, not_a_person, name; `detail` is the correction as written).
+ */
+export interface RegistryEvent {
+  run_id: number; event: string; influencer_id: string; other_ids: string[];
+  source?: 'clustering' | 'analyst'; detail?: string | null;
+}
 
-export interface Registry { version: 1; next_number: number; runs: number; people: RegistryPerson[]; events: RegistryEvent[] }
+export interface Registry {
+  version: 1; next_number: number; runs: number; people: RegistryPerson[]; events: RegistryEvent[];
+  /** The corrections applied so far (their keys): one applied again records no new event. */
+  corrections?: string[];
+}
 
 export const emptyRegistry = (): Registry => ({ version: 1, next_number: 1, runs: 0, people: [], events: [] });
 
@@ -22,8 +33,11 @@ export interface Cluster { track_ids: string[]; vectors: number[][] }
 
 const idOf = (n: number) => `inf-${String(n).padStart(4, '0')}`;
 
-/** Assigns an influencer ID to every cluster and returns the next registry. */
-export function assignIds(prev: Registry, clusters: Cluster[], matchThreshold: number): { ids: string[]; registry: Registry; events: RegistryEvent[] } {
+/**
+ * Assigns an influencer ID to every cluster and returns the next registry. `survivors` (the first ID of
+ * each analyst merge) keep their ID over a larger overlap of another previous person.
+ */
+export function assignIds(prev: Registry, clusters: Cluster[], matchThreshold: number, survivors: ReadonlySet<string> = new Set()): { ids: string[]; registry: Registry; events: RegistryEvent[] } {
   const run = prev.runs + 1;
   const ownerOfTrack = new Map<string, string>();
   for (const p of prev.people) if (p.status === 'active') for (const t of p.track_ids) ownerOfTrack.set(t, p.influencer_id);
@@ -31,14 +45,15 @@ export function assignIds(prev: Registry, clusters: Cluster[], matchThreshold: n
   const ids = new Array<string | null>(clusters.length).fill(null);
   const taken = new Set<string>();
 
-  // 1. Shared tracks, largest overlap first.
+  // 1. Shared tracks, the analyst's survivors first, then largest overlap first.
   const overlaps: { c: number; id: string; n: number }[] = [];
   clusters.forEach((c, ci) => {
     const count = new Map<string, number>();
     for (const t of c.track_ids) { const o = ownerOfTrack.get(t); if (o) count.set(o, (count.get(o) ?? 0) + 1); }
     for (const [id, n] of count) overlaps.push({ c: ci, id, n });
   });
-  overlaps.sort((a, b) => b.n - a.n || a.id.localeCompare(b.id) || a.c - b.c);
+  const survives = (id: string) => (survivors.has(id) ? 1 : 0);
+  overlaps.sort((a, b) => survives(b.id) - survives(a.id) || b.n - a.n || a.id.localeCompare(b.id) || a.c - b.c);
   for (const o of overlaps) if (ids[o.c] === null && !taken.has(o.id)) { ids[o.c] = o.id; taken.add(o.id); }
 
   // 2. Clusters of new tracks only: nearest unclaimed previous person within the threshold.
@@ -97,7 +112,7 @@ export function assignIds(prev: Registry, clusters: Cluster[], matchThreshold: n
   return {
     ids: ids as string[],
     // A run that changes nothing leaves the registry as it was (runs counts runs that changed it).
-    registry: { version: 1, next_number: next, runs: changed ? run : prev.runs, people, events: [...prev.events, ...events] },
+    registry: { ...prev, version: 1, next_number: next, runs: changed ? run : prev.runs, people, events: [...prev.events, ...events] },
     events,
   };
 }
