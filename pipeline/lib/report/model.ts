@@ -95,6 +95,8 @@ export function rankingOrder<T extends Pick<StatRow, 'rank' | 'influencer_id' | 
 }
 
 export function describeEvent(e: RegistryEventRow): string {
+  // An analyst's correction (people.yaml) says what it was, as written.
+  if (e.source === 'analyst') return `Analyst correction (people.yaml): ${e.detail ?? e.event} → ${e.influencer_id}${e.other_ids.length ? ` (${e.other_ids.join(', ')})` : ''}.`;
   const others = e.other_ids.join(', ');
   switch (e.event) {
     case 'new': return `${e.influencer_id} is a new person.`;

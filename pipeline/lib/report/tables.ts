@@ -17,7 +17,7 @@ export interface TrackRow {
 export interface TrackPersonRow { track_id: string; video_id: string; influencer_id: string | null }
 export interface VideoRow { video_id: string; canonical_url: string | null; duration_s: number | null; n_postings: number; n_scored: number; score: number | null }
 export interface LedgerRow { row_number: number; batch?: string | null; batch_row?: number | null; sheet_row: number | null; url: string | null; performance: number | null; status: string; reason: string | null; video_id: string | null }
-export interface RegistryEventRow { run_id: number; event: string; influencer_id: string; other_ids: string[] }
+export interface RegistryEventRow { run_id: number; event: string; influencer_id: string; other_ids: string[]; source?: string; detail?: string | null }
 
 export interface ReportTables {
   stats: (StatRow & { n_postings: number; sd: number | null; cv: number | null })[];
