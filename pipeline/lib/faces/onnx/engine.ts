@@ -30,6 +30,9 @@ const RESCORE_PAD = 0.25;
 const CLOSE_UP_PAD = 0.5;
 /** The close-up pass is for a face filling the frame: YuNet's face must be at least this share of its height. */
 const CLOSE_UP_HEIGHT = 0.4;
+/** SSD looks at a frame where YuNet sees a face of this score and this share of minUsableSize, or more. */
+const TRIGGER_SCORE = 0.15;
+const TRIGGER_SIZE = 0.5;
 
 const engines = new Map<string, Promise<FaceEngine>>();
 
@@ -68,7 +71,7 @@ async function create(backend: ExecutionBackend, dir: string): Promise<FaceEngin
   }
 
   /**
-   * The faces of a frame where YuNet sees a usable one, as the faceapi engine finds them: SSD on the frame
+   * The faces of a frame where YuNet sees a (nearly) usable one, as the faceapi engine finds them: SSD on the frame
    * (faces at ≥ minScore); where it finds nothing at all but YuNet sees a face filling much of the frame,
    * on the frame inside a grey border of half its long side (the close-up pass); else a second look, on a
    * border of a quarter, at usable faces it scored below rescoreBelow. YuNet's faces that SSD does not
@@ -77,7 +80,6 @@ async function create(backend: ExecutionBackend, dir: string): Promise<FaceEngin
   async function ssdFrame(frame: RawImage, yunetFaces: Detection[], o: Required<DetectOptions>): Promise<Detection[]> {
     const usable = (b: Box) => sizeInFrame(b, frame.width, frame.height) >= o.minUsableSize;
     const unscored = yunetFaces.map((f) => ({ ...f, score: 0 }));
-    if (!yunetFaces.some((f) => usable(f.box))) return unscored;
     const lookAt = async (share: number): Promise<SsdFace[]> => {
       const pad = Math.round(Math.max(frame.width, frame.height) * share);
       return (await ssdFaces(share ? padded(frame, pad) : frame, o.minScore, o.maxFaces))
@@ -100,10 +102,15 @@ async function create(backend: ExecutionBackend, dir: string): Promise<FaceEngin
 
     async detect(frame: RawImage, o: Required<DetectOptions>): Promise<Detection[]> {
       if (o.detector !== 'yunet' && o.detector !== 'ssd') throw new Error(`the onnx engine detects with yunet or ssd, not ${o.detector}`);
-      let faces = await yunetFaces(frame, o.minScore, o.maxFaces);
-      if (!faces.length && o.closeUps) faces = await closeUps(frame, (f) => yunetFaces(f, o.minScore, o.maxFaces));
-      const found: Detection[] = faces.map((f) => ({ box: f.box, score: f.score, points: f.points }));
-      return o.detector === 'ssd' ? ssdFrame(frame, found, o) : found;
+      // For 'ssd', fainter and smaller YuNet faces than it reports also send SSD to look (SSD finds faces there
+      // that YuNet scores 0.15–0.5 or boxes at half their size: prints, a presenter turning in).
+      const floor = o.detector === 'ssd' ? Math.min(o.minScore, TRIGGER_SCORE) : o.minScore;
+      let faces = await yunetFaces(frame, floor, o.maxFaces);
+      if (!faces.some((f) => f.score >= o.minScore) && o.closeUps) faces = await closeUps(frame, (f) => yunetFaces(f, floor, o.maxFaces));
+      const found: Detection[] = faces.filter((f) => f.score >= o.minScore).map((f) => ({ box: f.box, score: f.score, points: f.points }));
+      if (o.detector === 'yunet') return found;
+      const look = faces.some((f) => sizeInFrame(f.box, frame.width, frame.height) >= TRIGGER_SIZE * o.minUsableSize);
+      return look ? ssdFrame(frame, found, o) : found.map((f) => ({ ...f, score: 0 }));
     },
 
     async landmarks(frame: RawImage, boxes: Box[]): Promise<Point[][]> {
