@@ -71,11 +71,6 @@ export const trackPeopleSchema: TableSchema = {
   columns: [{ name: 'track_id', type: 'VARCHAR' }, { name: 'video_id', type: 'VARCHAR' }, { name: 'influencer_id', type: 'VARCHAR' }],
 };
 
-export const registryEventsSchema: TableSchema = {
-  name: 'registry_events', orderBy: ['run_id', 'event', 'influencer_id'],
-  columns: [{ name: 'run_id', type: 'INTEGER' }, { name: 'event', type: 'VARCHAR' }, { name: 'influencer_id', type: 'VARCHAR' }, { name: 'other_ids', type: 'VARCHAR[]' }],
-};
-
 export const influencerStatsSchema: TableSchema = {
   name: 'influencer_stats', orderBy: ['influencer_id'],
   columns: [
