@@ -4,9 +4,9 @@ import { mkdir } from 'node:fs/promises';
 import { JsonCache } from '../lib/cache/index.ts';
 import { groupVideos, type MediaItem } from '../lib/dedup/index.ts';
 import { buildTables, type IngestRow, type MediaRow } from '../lib/dedup/tables.ts';
-import { fingerprintOptions, fingerprintVideo, type Fingerprint } from '../lib/fingerprint/index.ts';
+import { fingerprintOptions, fingerprintVideos, matchOptions, type Fingerprint } from '../lib/fingerprint/index.ts';
 import { duplicateGroupsSchema, dedupRowsSchema, ingestRowsSchema, mediaSchema, videosSchema } from '../lib/ledger/schema.ts';
-import { loadParams, mapLimit, progress, summarise } from '../lib/run/index.ts';
+import { loadParams, progress, summarise } from '../lib/run/index.ts';
 import { parquetPath, readTable, writeTable } from '../lib/warehouse/index.ts';
 
 const { dedup: p } = loadParams(['dedup']);
@@ -18,32 +18,32 @@ const CACHE = 'data/cache/dedup';
 await mkdir(CACHE, { recursive: true }); // a DVC out, even when empty
 const cache = new JsonCache<Fingerprint>(`${CACHE}/fingerprints`, fpOptions);
 const bar = progress('dedup: fingerprints', media.length);
-let computed = 0;
+const fingerprints: (Fingerprint | null)[] = await Promise.all(media.map(async (m) => (await cache.get(m.sha256)) ?? null));
+for (const f of fingerprints) if (f) bar.tick();
+const todo = media.flatMap((_, i) => (fingerprints[i] ? [] : [i]));
 let failed = 0;
-const items: MediaItem[] = await mapLimit(media, p.concurrency, async (m) => {
-  let fingerprint: Fingerprint | null = null;
-  try {
-    const r = await cache.getOrCompute(m.sha256, () => fingerprintVideo(m.path, m.duration_s ?? 0, fpOptions));
-    if (r.computed) computed++;
-    fingerprint = r.value;
-  } catch (e) {
+const t0 = performance.now();
+await fingerprintVideos(todo.map((i) => ({ path: media[i].path, durationS: media[i].duration_s ?? 0 })), fpOptions, p.concurrency, async (k, r) => {
+  const m = media[todo[k]];
+  if (r instanceof Error) {
     failed++; // an undecodable video still counts as its own distinct content (exact match only)
-    process.stderr.write(`dedup: cannot fingerprint ${m.path}: ${(e as Error).message}\n`);
+    process.stderr.write(`dedup: cannot fingerprint ${m.path}: ${r.message}\n`);
+  } else {
+    await cache.put(m.sha256, r);
+    fingerprints[todo[k]] = r;
   }
   bar.tick();
-  return { sha256: m.sha256, firstRow: m.first_row, fingerprint };
 });
+const computed = todo.length - failed;
+const fingerprintS = Math.round((performance.now() - t0) / 100) / 10;
+const items: MediaItem[] = media.map((m, i) => ({ sha256: m.sha256, firstRow: m.first_row, fingerprint: fingerprints[i] }));
 
-const groups = groupVideos(items, {
-  maxOffsetS: p.max_offset_s, maxFrameHamming: p.max_frame_hamming, minMatchFraction: p.min_match_fraction,
-  minOverlap: p.min_overlap, durationToleranceS: p.duration_tolerance_s,
-  editThreshold: p.edit_threshold, minEditedFrames: p.min_edited_frames,
-});
+const groups = groupVideos(items, matchOptions(p));
 const { rows, videos, duplicateGroups } = buildTables(ingestRows, media, groups);
 await writeTable(dedupRowsSchema, rows);
 await writeTable(videosSchema, videos);
 await writeTable(duplicateGroupsSchema, duplicateGroups);
 const dups = rows.filter((r) => r.status === 'duplicate').length;
 const perceptual = groups.reduce((n, g) => n + g.members.filter((m) => m.match === 'perceptual').length, 0);
-await summarise('dedup', `${media.length} media → ${videos.length} distinct videos (${perceptual} near-duplicate media); ${dups} duplicate rows; fingerprinted ${computed} new, ${media.length - computed - failed} cached, ${failed} failed`,
-  { media: media.length, videos: videos.length, duplicate_rows: dups, perceptual_matches: perceptual, fingerprinted: computed, fingerprint_failed: failed });
+await summarise('dedup', `${media.length} media → ${videos.length} distinct videos (${perceptual} near-duplicate media); ${dups} duplicate rows; fingerprinted ${computed} new in ${fingerprintS} s, ${media.length - computed - failed} cached, ${failed} failed`,
+  { media: media.length, videos: videos.length, duplicate_rows: dups, perceptual_matches: perceptual, fingerprinted: computed, fingerprint_s: fingerprintS, fingerprint_failed: failed });

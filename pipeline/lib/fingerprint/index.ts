@@ -1,10 +1,14 @@
 // Perceptual video fingerprints: per sampled frame a 64-bit DCT hash (pHash) and a 12x16 grid of
-// block means, plus duration. The hash survives re-encoding, resizing and a trim of a second or
-// two, and two different videos sharing a branded intro or outro differ in most frames. The block
-// grid catches what a global hash cannot: the same footage with a local edit (another price on
-// the end card), which is a different ad. Measured on the real sheet: re-encodes differ by ≤ 3
-// grey levels per block, such edits by 70+.
-import { decodeFrames } from '../frames/index.ts';
+// block means, plus duration. The hash survives re-encoding, resizing and trims, and two different
+// videos sharing a branded intro or outro differ in most frames. The block grid catches what a
+// global hash cannot: the same footage with a local edit (another price on the end card), which
+// is a different ad. Measured on the real sheet: re-encodes differ by ≤ 3 grey levels per block,
+// such edits by 70+.
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import type { Readable } from 'node:stream';
+import { MediaError, SAFE_FORMATS } from '../frames/index.ts';
+import { mapLimit } from '../run/index.ts';
 
 export interface Fingerprint {
   durationS: number;
@@ -15,10 +19,19 @@ export interface Fingerprint {
   blocks: string[];
 }
 
-export interface FingerprintOptions { fps: number; maxFrames: number }
+export interface FingerprintOptions {
+  fps: number;
+  maxFrames: number;
+  /**
+   * Decode reference frames only (ffmpeg `-skip_frame noref`): the B-frames nothing refers to are
+   * not decoded (a quarter less decoding on the replica), so a sample may show a frame up to a
+   * couple of frames early.
+   */
+  refsOnly?: boolean;
+}
 
 /** What dedup computes per media, from params `dedup`: also the fingerprint cache namespace. */
-export const fingerprintOptions = (p: { fps: number; max_seconds: number }): FingerprintOptions => ({ fps: p.fps, maxFrames: Math.ceil(p.fps * p.max_seconds) });
+export const fingerprintOptions = (p: { fps: number; max_seconds: number }): FingerprintOptions => ({ fps: p.fps, maxFrames: Math.ceil(p.fps * p.max_seconds), refsOnly: true });
 
 const W = 96, H = 128; // frames are scaled to 96x128 grey inside ffmpeg
 const N = 32; // the hash is taken on a 32x32 box-filtered copy
@@ -56,14 +69,6 @@ export function phash(grey: Uint8Array): string {
   return hex;
 }
 
-const POPCOUNT = Array.from({ length: 16 }, (_, i) => (i & 1) + ((i >> 1) & 1) + ((i >> 2) & 1) + ((i >> 3) & 1));
-
-export function hamming(a: string, b: string): number {
-  let d = 0;
-  for (let i = 0; i < 16; i++) d += POPCOUNT[parseInt(a[i], 16) ^ parseInt(b[i], 16)];
-  return d;
-}
-
 function boxDown(grey: Uint8Array, w: number, h: number, ow: number, oh: number): Uint8Array {
   const out = new Uint8Array(ow * oh);
   const fx = w / ow, fy = h / oh;
@@ -75,22 +80,79 @@ function boxDown(grey: Uint8Array, w: number, h: number, ow: number, oh: number)
   return out;
 }
 
-export async function fingerprintVideo(path: string, durationS: number, opt: FingerprintOptions): Promise<Fingerprint> {
-  const frames: string[] = [];
-  const blocks: string[] = [];
-  for await (const f of decodeFrames(path, { fps: opt.fps, width: W, height: H, pixFmt: 'gray', maxFrames: opt.maxFrames })) {
-    frames.push(phash(boxDown(f.data, W, H, N, N)));
-    blocks.push(Buffer.from(boxDown(f.data, W, H, BX, BY)).toString('base64'));
-  }
-  return { durationS, fps: opt.fps, frames, blocks };
+export interface Video { path: string; durationS: number }
+
+/**
+ * Videos one ffmpeg process decodes (one output pipe each): a spawn costs ≈ 70 ms of CPU here
+ * (ffmpeg loads ~200 shared libraries), a sixth of decoding a 12-s replica video.
+ */
+const BATCH = 8;
+const TIMEOUT_MS = 300_000; // per video
+
+function addFrame(fp: Fingerprint, grey: Uint8Array) {
+  fp.frames.push(phash(boxDown(grey, W, H, N, N)));
+  fp.blocks.push(Buffer.from(boxDown(grey, W, H, BX, BY)).toString('base64'));
 }
 
-/** Largest difference of one block's mean between two frames' block grids. */
-function maxBlockDiff(a: string, b: string): number {
-  const x = Buffer.from(a, 'base64'), y = Buffer.from(b, 'base64');
-  let worst = 0;
-  for (let i = 0; i < x.length; i++) worst = Math.max(worst, Math.abs(x[i] - y[i]));
-  return worst;
+/** Decodes `videos` in one ffmpeg process; `error` is ffmpeg's complaint when it failed. */
+function decodeBatch(videos: Video[], opt: FingerprintOptions): Promise<{ fingerprints: Fingerprint[]; error: string | null }> {
+  const args = ['-v', 'error', '-nostdin'];
+  for (const v of videos) args.push(...(opt.refsOnly ? ['-skip_frame', 'noref'] : []), '-threads', '1', '-format_whitelist', SAFE_FORMATS, '-i', resolve(v.path));
+  videos.forEach((_, k) => args.push('-map', `${k}:V:0`, '-vf', `fps=${opt.fps},scale=${W}:${H}:flags=area`, '-pix_fmt', 'gray', '-frames:v', String(opt.maxFrames), '-f', 'rawvideo', `pipe:${k + 3}`));
+  const child = spawn('ffmpeg', args, { stdio: ['ignore', 'ignore', 'pipe', ...videos.map(() => 'pipe' as const)] });
+  const fingerprints = videos.map((v): Fingerprint => ({ durationS: v.durationS, fps: opt.fps, frames: [], blocks: [] }));
+  fingerprints.forEach((fp, k) => {
+    let pending = Buffer.alloc(0);
+    (child.stdio[k + 3] as Readable).on('data', (chunk: Buffer) => {
+      pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+      for (; pending.length >= W * H; pending = pending.subarray(W * H)) addFrame(fp, pending.subarray(0, W * H));
+    });
+  });
+  let err = '';
+  child.stderr!.on('data', (b: Buffer) => { err = (err + b.toString()).slice(-2000); });
+  const timer = setTimeout(() => child.kill('SIGKILL'), TIMEOUT_MS * videos.length);
+  return new Promise((done, fail) => {
+    child.on('error', (e) => { clearTimeout(timer); fail(e); });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const why = err.trim().split('\n').slice(-2).join(' | ');
+      done({ fingerprints, error: code === 0 ? null : signal ? `killed (${signal})` : why || `exit ${code}` });
+    });
+  });
+}
+
+/**
+ * Fingerprints `videos`, up to BATCH per ffmpeg process and `concurrency` processes at a time.
+ * A video that cannot be decoded gets a MediaError (a failed batch is redone one video at a time,
+ * so the others are unaffected). `onResult` sees each result as its batch ends.
+ */
+export async function fingerprintVideos(videos: Video[], opt: FingerprintOptions, concurrency = 1,
+  onResult: (index: number, result: Fingerprint | MediaError) => Promise<void> | void = () => {}): Promise<(Fingerprint | MediaError)[]> {
+  const out: (Fingerprint | MediaError)[] = new Array(videos.length);
+  const size = Math.min(BATCH, Math.ceil(videos.length / concurrency));
+  const batches: number[][] = [];
+  for (let i = 0; i < videos.length; i += size) batches.push(videos.slice(i, i + size).map((_, k) => i + k));
+  const run = async (batch: number[]): Promise<void> => {
+    const { fingerprints, error } = await decodeBatch(batch.map((i) => videos[i]), opt);
+    if (error && batch.length > 1) {
+      for (const i of batch) await run([i]);
+      return;
+    }
+    for (const [k, i] of batch.entries()) {
+      // Like a player, keep what decoded before an error.
+      out[i] = error && !fingerprints[k].frames.length ? new MediaError(`ffmpeg could not decode: ${error}`) : fingerprints[k];
+      await onResult(i, out[i]);
+    }
+  };
+  await mapLimit(batches, concurrency, run);
+  return out;
+}
+
+/** Fingerprint of one video; throws MediaError when it cannot be decoded. */
+export async function fingerprintVideo(path: string, durationS: number, opt: FingerprintOptions): Promise<Fingerprint> {
+  const [r] = await fingerprintVideos([{ path, durationS }], opt);
+  if (r instanceof MediaError) throw r;
+  return r;
 }
 
 export interface MatchOptions {
@@ -109,19 +171,72 @@ export interface MatchOptions {
   minEditedFrames: number;
 }
 
-export interface Match { same: boolean; offsetFrames: number; matchFraction: number; meanHamming: number; editedFrames: number }
+/** MatchOptions from params `dedup`. */
+export const matchOptions = (p: Record<string, number>): MatchOptions => ({
+  maxOffsetS: p.max_offset_s, maxFrameHamming: p.max_frame_hamming, minMatchFraction: p.min_match_fraction,
+  minOverlap: p.min_overlap, durationToleranceS: p.duration_tolerance_s,
+  editThreshold: p.edit_threshold, minEditedFrames: p.min_edited_frames,
+});
 
-/** Best alignment of two fingerprints over the allowed offsets, and whether they are one video. */
+export interface Match {
+  same: boolean;
+  /** b's time shift against a lies between this many sample steps and one more. */
+  offsetFrames: number;
+  matchFraction: number;
+  meanHamming: number;
+  editedFrames: number;
+}
+
+/** A fingerprint as numbers: two 32-bit words per hash, 192 block means per frame. */
+interface Packed { hash: Uint32Array; blocks: Uint8Array }
+const packed = new WeakMap<Fingerprint, Packed>();
+function pack(f: Fingerprint): Packed {
+  let p = packed.get(f);
+  if (!p) {
+    const hash = new Uint32Array(2 * f.frames.length);
+    f.frames.forEach((h, i) => { hash[2 * i] = parseInt(h.slice(0, 8), 16); hash[2 * i + 1] = parseInt(h.slice(8), 16); });
+    const blocks = new Uint8Array(BX * BY * f.blocks.length);
+    f.blocks.forEach((b, i) => blocks.set(Buffer.from(b, 'base64'), i * BX * BY));
+    packed.set(f, p = { hash, blocks });
+  }
+  return p;
+}
+
+const popcount = (x: number) => {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+};
+const ham = (a: Uint32Array, i: number, b: Uint32Array, j: number) => popcount(a[2 * i] ^ b[2 * j]) + popcount(a[2 * i + 1] ^ b[2 * j + 1]);
+
+/** Largest difference of one block's mean between frame i of a and frame j of b. */
+function blockDiff(a: Uint8Array, i: number, b: Uint8Array, j: number): number {
+  let worst = 0;
+  for (let k = 0, x = i * BX * BY, y = j * BX * BY; k < BX * BY; k++) worst = Math.max(worst, Math.abs(a[x + k] - b[y + k]));
+  return worst;
+}
+
+/**
+ * Best alignment of two fingerprints over the allowed offsets, and whether they are one video.
+ * A trim is rarely a whole number of sample steps, so at a shift of `off` steps each frame i of a
+ * lies in time between frames i+off and i+off+1 of b and is compared with both (the nearer
+ * picture counts): a sample just before a cut in one video and just after it in the other is
+ * then no mismatch and no "local edit".
+ */
 export function compare(a: Fingerprint, b: Fingerprint, opt: MatchOptions): Match {
   const none: Match = { same: false, offsetFrames: 0, matchFraction: 0, meanHamming: 64, editedFrames: 0 };
-  if (Math.abs(a.durationS - b.durationS) > opt.durationToleranceS || !a.frames.length || !b.frames.length) return none;
+  const na = a.frames.length, nb = b.frames.length;
+  if (Math.abs(a.durationS - b.durationS) > opt.durationToleranceS || !na || !nb) return none;
+  const A = pack(a), B = pack(b);
+  const nearer = (d: (i: number, j: number) => number, i: number, j: number) => (j + 1 < nb ? Math.min(d(i, j), d(i, j + 1)) : d(i, j));
+  const hashDistance = (i: number, j: number) => ham(A.hash, i, B.hash, j);
   const maxOff = Math.round(opt.maxOffsetS * a.fps);
-  const shorter = Math.min(a.frames.length, b.frames.length);
+  const shorter = Math.min(na, nb);
   let best = none;
   for (let off = -maxOff; off <= maxOff; off++) {
     let n = 0, matched = 0, sum = 0;
-    for (let i = Math.max(0, -off); i < a.frames.length && i + off < b.frames.length; i++) {
-      const d = hamming(a.frames[i], b.frames[i + off]);
+    for (let i = Math.max(0, -off); i < na && i + off < nb; i++) {
+      const d = nearer(hashDistance, i, i + off);
       n++; sum += d;
       if (d <= opt.maxFrameHamming) matched++;
     }
@@ -131,8 +246,9 @@ export function compare(a: Fingerprint, b: Fingerprint, opt: MatchOptions): Matc
   }
   if (best.matchFraction < opt.minMatchFraction) return best;
   const off = best.offsetFrames;
-  for (let i = Math.max(0, -off); i < a.blocks.length && i + off < b.blocks.length; i++) {
-    if (maxBlockDiff(a.blocks[i], b.blocks[i + off]) > opt.editThreshold) best.editedFrames++;
+  const blockDistance = (i: number, j: number) => blockDiff(A.blocks, i, B.blocks, j);
+  for (let i = Math.max(0, -off); i < na && i + off < nb; i++) {
+    if (nearer(blockDistance, i, i + off) > opt.editThreshold) best.editedFrames++;
   }
   return { ...best, same: best.editedFrames < opt.minEditedFrames };
 }
