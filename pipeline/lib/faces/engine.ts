@@ -17,7 +17,7 @@ export const ENGINES: readonly EngineName[] = ['onnx', 'faceapi'];
  * Bumped whenever an engine gives other faces, landmarks or descriptors for the same frame (its code or
  * its models changed): part of the extract cache key, so cached detections of an older engine are redone.
  */
-export const ENGINE_VERSION: Record<EngineName, number> = { onnx: 7, faceapi: 1 };
+export const ENGINE_VERSION: Record<EngineName, number> = { onnx: 8, faceapi: 1 };
 
 export interface EngineOptions {
   /** 'onnx' (default) or 'faceapi'. */

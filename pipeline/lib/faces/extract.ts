@@ -47,7 +47,7 @@ export function extractJob(p: Params): ExtractJob {
   return {
     engine: p.engine,
     engineVersion: ENGINE_VERSION[p.engine as EngineName],
-    sampling: { fps: p.fps, longSide: p.long_side, maxFrames: Math.ceil(p.fps * p.max_seconds) },
+    sampling: { fps: p.fps, longSide: p.long_side, maxFrames: Math.ceil(p.fps * p.max_seconds), refsOnly: true },
     // The descriptor mode is part of the cache key: changing it recomputes every video.
     detect: { detector: p.detector, minScore: p.min_score, descriptor: p.descriptor, closeUps: p.close_ups,
       rescoreBelow: p.rescore_below, minUsableSize: p.gates.min_size_px },

@@ -17,6 +17,8 @@ export interface SamplingParams {
   startS?: number;
   /** ffmpeg time limit (default 300 s). */
   timeoutMs?: number;
+  /** Decode reference frames only (frames/FrameSpec.refsOnly). */
+  refsOnly?: boolean;
 }
 
 export interface VideoJob {
@@ -71,6 +73,7 @@ export async function processVideo(engine: FaceEngine, job: VideoJob, onProgress
     maxFrames: job.sampling.maxFrames,
     startS: job.sampling.startS,
     timeoutMs: job.sampling.timeoutMs,
+    refsOnly: job.sampling.refsOnly,
   })) {
     waitMs += performance.now() - tWait;
     const td = performance.now();

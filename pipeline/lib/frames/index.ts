@@ -113,6 +113,11 @@ export interface FrameSpec {
   /** Skip this many seconds at the start. */
   startS?: number;
   timeoutMs?: number;
+  /**
+   * Decode reference frames only (ffmpeg `-skip_frame noref`, ≈ 30% less decoding): a sample that falls on
+   * a B-frame nothing refers to is taken from the frame before it (at most one source frame earlier).
+   */
+  refsOnly?: boolean;
 }
 
 export interface Frame {
@@ -138,7 +143,8 @@ export async function* decodeFrames(path: string, spec: FrameSpec): AsyncGenerat
   const frameBytes = spec.width * spec.height * channels;
   const args = ['-v', 'error', '-nostdin', '-format_whitelist', SAFE_FORMATS];
   if (spec.startS) args.push('-ss', String(spec.startS));
-  args.push('-i', inputPath(path), '-an', '-sn', '-dn',
+  // One decoding thread: callers run one decode per core already.
+  args.push(...(spec.refsOnly ? ['-skip_frame', 'noref'] : []), '-threads', '1', '-i', inputPath(path), '-an', '-sn', '-dn',
     '-vf', `fps=${spec.fps},scale=${spec.width}:${spec.height}:flags=area`,
     '-pix_fmt', spec.pixFmt, '-f', 'rawvideo');
   if (spec.maxFrames) args.push('-frames:v', String(spec.maxFrames));

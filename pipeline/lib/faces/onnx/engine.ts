@@ -30,9 +30,10 @@ const RESCORE_PAD = 0.25;
 const CLOSE_UP_PAD = 0.5;
 /** The close-up pass is for a face filling the frame: YuNet's face must be at least this share of its height. */
 const CLOSE_UP_HEIGHT = 0.4;
-/** SSD looks at a frame where YuNet sees a face of this score and this share of minUsableSize, or more. */
+/** SSD looks at a frame where YuNet sees a face of this score and this share of minUsableSize, or more
+ *  (half the size: 2 more printed faces found on the replica for twice the SSD runs). */
 const TRIGGER_SCORE = 0.15;
-const TRIGGER_SIZE = 0.5;
+const TRIGGER_SIZE = 1;
 
 const engines = new Map<string, Promise<FaceEngine>>();
 
@@ -102,8 +103,8 @@ async function create(backend: ExecutionBackend, dir: string): Promise<FaceEngin
 
     async detect(frame: RawImage, o: Required<DetectOptions>): Promise<Detection[]> {
       if (o.detector !== 'yunet' && o.detector !== 'ssd') throw new Error(`the onnx engine detects with yunet or ssd, not ${o.detector}`);
-      // For 'ssd', fainter and smaller YuNet faces than it reports also send SSD to look (SSD finds faces there
-      // that YuNet scores 0.15–0.5 or boxes at half their size: prints, a presenter turning in).
+      // For 'ssd', fainter YuNet faces than it reports also send SSD to look (SSD finds faces there that
+      // YuNet scores 0.15–0.5: a presenter turning in, prints).
       const floor = o.detector === 'ssd' ? Math.min(o.minScore, TRIGGER_SCORE) : o.minScore;
       let faces = await yunetFaces(frame, floor, o.maxFaces);
       if (!faces.some((f) => f.score >= o.minScore) && o.closeUps) faces = await closeUps(frame, (f) => yunetFaces(f, floor, o.maxFaces));

@@ -15,23 +15,37 @@ export function ssdInput(frame: RawImage): Float32Array {
   const side = Math.max(width, height);
   const out = new Float32Array(SSD_SIZE * SSD_SIZE * 3);
   const ratio = side / SSD_SIZE;
-  // Per output column: its two source columns (-1 = the black padding) and weight.
-  const xs = Array.from({ length: SSD_SIZE }, (_, c) => {
-    const fx = ratio * c, x0 = Math.floor(fx), x1 = Math.min(side - 1, Math.ceil(fx));
-    return { a: x0 < width ? x0 * ch : -1, b: x1 < width ? x1 * ch : -1, w: fx - x0 };
-  });
-  const px = (row: number, x: number, k: number) => (row < 0 || x < 0 ? 0 : data[row + x + k]);
-  for (let r = 0; r < SSD_SIZE; r++) {
-    const fy = ratio * r, y0 = Math.floor(fy), y1 = Math.min(side - 1, Math.ceil(fy)), dy = fy - y0;
-    const ra = y0 < height ? y0 * width * ch : -1, rb = y1 < height ? y1 * width * ch : -1;
-    for (let c = 0; c < SSD_SIZE; c++) {
-      const { a, b, w } = xs[c];
+  // Source columns and weights per output column; columns in the black padding (≥ width) read as 0.
+  const x0s = new Int32Array(SSD_SIZE), x1s = new Int32Array(SSD_SIZE), wxs = new Float32Array(SSD_SIZE);
+  let cols = 0; // output columns that read any image pixel
+  for (let c = 0; c < SSD_SIZE; c++) {
+    const fx = ratio * c, x0 = Math.floor(fx);
+    if (x0 >= width) break;
+    x0s[c] = x0 * ch; x1s[c] = Math.min(side - 1, Math.ceil(fx)) < width ? Math.min(side - 1, Math.ceil(fx)) * ch : -1; wxs[c] = fx - x0;
+    cols = c + 1;
+  }
+  // One source row resampled along x into `row` (RGB floats).
+  const rowA = new Float32Array(SSD_SIZE * 3), rowB = new Float32Array(SSD_SIZE * 3);
+  const resample = (y: number, row: Float32Array) => {
+    row.fill(0);
+    if (y >= height) return;
+    const base = y * width * ch;
+    for (let c = 0; c < cols; c++) {
+      const a = base + x0s[c], w = wxs[c];
       for (let k = 0; k < 3; k++) {
-        const top = px(ra, a, k) + (px(ra, b, k) - px(ra, a, k)) * w;
-        const bottom = px(rb, a, k) + (px(rb, b, k) - px(rb, a, k)) * w;
-        out[(r * SSD_SIZE + c) * 3 + k] = top + (bottom - top) * dy;
+        const pa = data[a + k], pb = x1s[c] < 0 ? 0 : data[base + x1s[c] + k];
+        row[c * 3 + k] = pa + (pb - pa) * w;
       }
     }
+  };
+  let ya = -1, yb = -1;
+  for (let r = 0; r < SSD_SIZE; r++) {
+    const fy = ratio * r, y0 = Math.floor(fy), y1 = Math.min(side - 1, Math.ceil(fy)), dy = fy - y0;
+    if (y0 >= height) break; // the rest is padding: zeros
+    if (ya !== y0) { if (yb === y0) rowA.set(rowB); else resample(y0, rowA); ya = y0; }
+    if (yb !== y1) { resample(y1, rowB); yb = y1; }
+    const o = r * SSD_SIZE * 3;
+    for (let i = 0; i < cols * 3; i++) out[o + i] = rowA[i] + (rowB[i] - rowA[i]) * dy;
   }
   return out;
 }
