@@ -18,6 +18,7 @@ import { isLocalUrl, launchChromium } from '../../pipeline/lib/report/pdf.ts';
 import { readTable } from '../../pipeline/lib/warehouse/index.ts';
 import { ROOT, runStage, scratchProject } from '../helpers/project.ts';
 import { copyProject, demoWarehouse, unrankOne } from './fixture.ts';
+import { cspViolations, recordCspViolations } from '../helpers/csp.ts';
 
 let dir = '';
 let log = '';
@@ -42,11 +43,7 @@ async function inChromium(html: string, check: (page: Page) => Promise<void>): P
   const browser = await launchChromium();
   try {
     const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
-    await context.addInitScript(() => {
-      const w = window as unknown as { violations: string[] };
-      w.violations = [];
-      document.addEventListener('securitypolicyviolation', (e) => w.violations.push(`${e.effectiveDirective} ${e.blockedURI}`));
-    });
+    await recordCspViolations(context);
     const attempted: string[] = [];
     context.on('request', (r) => { if (!isLocalUrl(r.url())) attempted.push(r.url()); });
     await context.route('**/*', (route) => (isLocalUrl(route.request().url()) ? route.continue() : route.abort()));
@@ -60,7 +57,7 @@ async function inChromium(html: string, check: (page: Page) => Promise<void>): P
     await check(page);
     assert.deepEqual(errors, [], 'no console errors or warnings');
     assert.deepEqual(attempted, [], 'no network requests');
-    assert.deepEqual(await page.evaluate(() => (window as unknown as { violations: string[] }).violations), [], 'nothing the report needs is blocked by its CSP');
+    assert.deepEqual(await cspViolations(page), [], 'nothing the report needs is blocked by its CSP');
   } finally {
     await browser.close();
   }

@@ -21,6 +21,7 @@ import { vendorScripts } from '../../pipeline/lib/report/vendor.ts';
 import { readSheet } from '../../pipeline/lib/sheet/index.ts';
 import { listenLocal } from '../helpers/http.ts';
 import { fixture, ledger, mkdirp, scratch } from '../hardening/helpers.ts';
+import { cspViolations, recordCspViolations } from '../helpers/csp.ts';
 
 const HOSTILE = ['javascript:alert(document.domain)', ' JaVaScRiPt:alert(1)', 'data:text/html,<script>alert(1)</script>', 'vbscript:msgbox(1)', 'file:///etc/passwd'];
 const WEB = 'https://cdn.example.invalid/a/v1';
@@ -91,11 +92,7 @@ test('in Chromium: the CSP is in force, every chart and thumbnail renders offlin
   const browser = await launchChromium();
   try {
     const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
-    await context.addInitScript(() => {
-      const w = window as unknown as { violations: string[] };
-      w.violations = [];
-      document.addEventListener('securitypolicyviolation', (e) => w.violations.push(`${e.effectiveDirective} ${e.blockedURI}`));
-    });
+    await recordCspViolations(context);
     const requests: string[] = [], dialogs: string[] = [], popups: string[] = [], errors: string[] = [];
     context.on('request', (r) => { if (!isLocalUrl(r.url())) requests.push(r.url()); }); // nothing is routed or blocked by the test
     const page = await context.newPage();
@@ -114,7 +111,7 @@ test('in Chromium: the CSP is in force, every chart and thumbnail renders offlin
     assert.deepEqual(charts.sort(), ['caterpillar:true', 'duplicates:true', 'funnel:true', 'reliability:true', 'spread:true']);
     const imgs = await page.$$eval('img', (is) => is.map((i) => (i as HTMLImageElement).naturalWidth));
     assert.ok(imgs.length >= 9 && imgs.every((w) => w > 0), `every thumbnail decoded (${imgs.join(', ')})`);
-    assert.deepEqual(await page.evaluate(() => (window as unknown as { violations: string[] }).violations), [], 'the report needs nothing the CSP blocks');
+    assert.deepEqual(await cspViolations(page), [], 'the report needs nothing the CSP blocks');
 
     // Every link is an in-page anchor or a web URL; the hostile URLs are text, and clicking them does nothing.
     await page.evaluate(() => document.querySelectorAll('details').forEach((d) => { d.open = true; }));
@@ -136,7 +133,7 @@ test('in Chromium: the CSP is in force, every chart and thumbnail renders offlin
     await page.click('#bug');
     await page.waitForTimeout(300);
     assert.equal(await page.evaluate(() => (window as unknown as { ran?: number }).ran), undefined, 'injected script did not run');
-    const blocked = await page.evaluate(() => (window as unknown as { violations: string[] }).violations);
+    const blocked = await cspViolations(page);
     for (const d of ['script-src-elem', 'img-src', 'connect-src']) assert.ok(blocked.some((v) => v.startsWith(d)), `${d} blocked: ${blocked.join(' | ')}`);
     assert.deepEqual(beacon, [], 'the local server saw no request');
     assert.deepEqual(errors.filter((e) => !/Content Security Policy/.test(e)), [], 'no errors besides the blocked injections');
