@@ -174,7 +174,7 @@ export async function detectFaces(engine: FaceEngine, frame: RgbFrame, opts: Det
       landmarks,
       descriptor: r.descriptor ? Float32Array.from(r.descriptor) : null,
       quality: {
-        size: sizeOf(exact),
+        size: sizeInFrame(r.box, frame.width, frame.height),
         areaShare: frameArea ? (exact.w * exact.h) / frameArea : 0,
         frontal: pose ? pose.frontal : null,
         yaw: pose ? pose.yaw : null,
@@ -194,9 +194,6 @@ function inFrame(b: Box, frame: RgbFrame): Box {
   const x1 = Math.min(frame.width, b.x + b.w), y1 = Math.min(frame.height, b.y + b.h);
   return { x: x0, y: y0, w: Math.max(0, x1 - x0), h: Math.max(0, y1 - y0) };
 }
-
-/** A face's size as the size gate measures it: the shorter side of its box in the frame, px. */
-const sizeOf = (b: Box) => Math.min(b.w, b.h);
 
 const meanOf = (a: Float32Array, b: Float32Array) => Float32Array.from(a, (x, i) => (x + b[i]) / 2);
 
