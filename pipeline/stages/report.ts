@@ -59,7 +59,8 @@ const interleave = (faces: { face_id: string; video_id: string }[]) => {
 };
 const sheet = await contactSheet(model.people.map((p) => ({
   id: p.influencer_id,
-  lines: [p.rank === null ? 'not ranked' : `rank ${p.rank} \u00b7 shrunken ${p.shrunken_mean?.toFixed(2)}`, `${p.n_videos} scored video${p.n_videos === 1 ? '' : 's'} \u00b7 ${p.n_faces} face${p.n_faces === 1 ? '' : 's'}`],
+  // The analyst's name beside the ID, and whether a correction touched the person (people.yaml).
+  lines: [...(p.name || p.marks.length ? [[p.name, p.marks.length ? 'corrected by analyst' : null].filter(Boolean).join(' \u00b7 ')] : []), p.rank === null ? 'not ranked' : `rank ${p.rank} \u00b7 shrunken ${p.shrunken_mean?.toFixed(2)}`, `${p.n_videos} scored video${p.n_videos === 1 ? '' : 's'} \u00b7 ${p.n_faces} face${p.n_faces === 1 ? '' : 's'}`],
   crops: interleave(p.faces).map((id) => cropOf.get(id)).filter((x): x is string => !!x),
 })), OUT.sheet, { facePx: rp.contact_sheet.face_px, maxFaces: rp.contact_sheet.max_faces });
 const tSheet = lap();

@@ -31,11 +31,11 @@ test('influencers.xlsx: sheets per section, one row per person, numbers as numbe
   assert.ok(existsSync(file));
   const wb = new ExcelJS.Workbook();
   await wb.xlsx.readFile(file);
-  assert.deepEqual(wb.worksheets.map((w) => w.name), ['People', 'Videos per person', 'Rows', 'Reliability']);
+  assert.deepEqual(wb.worksheets.map((w) => w.name), ['People', 'Videos per person', 'Rows', 'Reliability', 'Corrections', 'Tracks per person']);
 
   const people = wb.getWorksheet('People')!;
   const header = (people.getRow(1).values as unknown[]).slice(1);
-  assert.deepEqual(header, ['rank', 'face', 'person (stable ID)', 'videos', 'postings', 'shrunken mean', 'raw mean', '95% interval low', '95% interval high', 'SD', 'reliability', 'seen in (videos)']);
+  assert.deepEqual(header, ['rank', 'face', 'person (stable ID)', 'name (people.yaml)', 'corrected by analyst', 'videos', 'postings', 'shrunken mean', 'raw mean', '95% interval low', '95% interval high', 'SD', 'reliability', 'seen in (videos)']);
   assert.equal(people.views[0]?.state, 'frozen', 'header frozen');
   assert.equal((people.views[0] as { ySplit?: number }).ySplit, 1);
   assert.equal(people.actualRowCount - 1, stats.length, 'one row per person');

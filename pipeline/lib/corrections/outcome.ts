@@ -29,7 +29,9 @@ export function outcome(cs: Correction[], missing: string[][], prev: Registry, n
     const ids = [...new Set(refs.flatMap(holders).filter(isPerson))].sort();
     const status = allMissing ? 'stale' : missing[i].length ? 'partly applied' : 'applied';
     if (allMissing) stale.push(c);
-    rows.push({ line: c.line, kind: c.kind, text: c.text, status, note: missing[i].join('; ') || null, influencer_ids: ids, track_ids: c.refs.filter((r) => !isPerson(r)) });
+    // track_ids: the tracks it names; for not_a_person of an ID, the tracks that ID held (the ones kept out).
+    const tracks = c.kind === 'not_a_person' && isPerson(c.refs[0]) ? [...prevTracks(c.refs[0])].sort() : c.refs.filter((r) => !isPerson(r));
+    rows.push({ line: c.line, kind: c.kind, text: c.text, status, note: missing[i].join('; ') || null, influencer_ids: ids, track_ids: tracks });
     if (allMissing || before.has(c.text)) return;
     const main = c.kind === 'split' ? c.owner! : holders(c.refs[0])[0];
     const others = c.kind === 'split' ? [...new Set(c.refs.map((t) => personOf.get(t) ?? '(none)'))].sort() : c.kind === 'name' ? [] : c.refs.filter((r) => r !== main);

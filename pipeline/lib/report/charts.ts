@@ -10,6 +10,8 @@ export interface StatRow {
   influencer_id: string; rank: number | null; n_videos: number; n_postings?: number | null;
   mean: number | null; sd?: number | null; ci_low: number | null; ci_high: number | null;
   reliability: number | null; shrunken_mean: number | null;
+  /** The analyst's name for the ID (people.yaml), shown beside it. */
+  name?: string | null;
 }
 /** One credited video of one person with its score (appearances ⋈ videos, credited only). */
 export interface PersonVideoScore { influencer_id: string; video_id: string; score: number; n_postings?: number | null }
@@ -32,8 +34,11 @@ const MUTED = '#9e9e9e';
 const METRIC = 'performance (the sheet\u2019s metric)';
 const config = { view: { stroke: null }, axis: { labelFontSize: 11, titleFontSize: 12 }, legend: { labelFontSize: 11, titleFontSize: 11, orient: 'top' as const } };
 
-/** How a person is named on chart axes: rank first, so the axis reads as the ranking. */
-export const personLabel = (s: Pick<StatRow, 'influencer_id' | 'rank'>) => (s.rank === null ? s.influencer_id : `#${s.rank} ${s.influencer_id}`);
+/** How a person is named on chart axes: rank first, so the axis reads as the ranking; a name with the ID beside it. */
+export const personLabel = (s: Pick<StatRow, 'influencer_id' | 'rank' | 'name'>) => {
+  const who = s.name ? `${s.name} (${s.influencer_id})` : s.influencer_id;
+  return s.rank === null ? who : `#${s.rank} ${who}`;
+};
 
 /** People with a mean, best rank first (the order of every per-person chart). */
 export function rankedPeople(stats: StatRow[]): StatRow[] {

@@ -1,6 +1,7 @@
 // Spreadsheet exports of the report: reports/influencers.xlsx (one sheet per section: the ranked
 // people with a face thumbnail per row, videos per person, the row ledger, reliability) and
-// reports/influencers.csv (the ranked table). Built from the same ReportModel as the HTML, and the
+// reports/influencers.csv (the ranked table), with the analyst's names beside the IDs and sheets of
+// the corrections and of each person's tracks. Built from the same ReportModel as the HTML, and the
 // same face thumbnails (images.ts), so the three outputs cannot disagree.
 import ExcelJS from 'exceljs';
 import { rename, writeFile } from 'node:fs/promises';
@@ -8,7 +9,7 @@ import sharp from 'sharp';
 import { measureLabel } from './charts.ts';
 import { linkTarget } from './links.ts';
 import type { ReportModel } from './model.ts';
-import { statusLabel } from './model.ts';
+import { correctionCommand, statusLabel } from './model.ts';
 
 type Cell = string | number | boolean | null;
 /** One column of an export: header, value of a row, Excel number format (numbers only), width. */
@@ -33,6 +34,8 @@ export const RANKING_COLUMNS: Column<Person>[] = [
   { key: 'rank', header: 'rank', value: (p) => p.rank, numFmt: INT, width: 6 },
   { key: 'exemplar_face_id', header: 'face', value: (p) => p.exemplar_face_id, width: 9 },
   { key: 'influencer_id', header: 'person (stable ID)', value: (p) => p.influencer_id, width: 18 },
+  { key: 'name', header: 'name (people.yaml)', value: (p) => p.name, width: 18 },
+  { key: 'corrected', header: 'corrected by analyst', value: (p) => [...new Set(p.marks.map((m) => m.label))].join(', ') || null, width: 18 },
   { key: 'n_videos', header: 'videos', value: (p) => p.n_videos, numFmt: INT, width: 8 },
   { key: 'n_postings', header: 'postings', value: (p) => p.n_postings, numFmt: INT, width: 9 },
   { key: 'shrunken_mean', header: 'shrunken mean', value: (p) => p.shrunken_mean, numFmt: NUM, width: 14 },
@@ -119,6 +122,7 @@ export async function rankingWorkbook(model: ReportModel, opt: XlsxOptions): Pro
   addSheet<PV>(wb, 'Videos per person', [
     { key: 'rank', header: 'rank', value: (v) => v.person.rank, numFmt: INT, width: 6 },
     { key: 'influencer_id', header: 'person', value: (v) => v.person.influencer_id, width: 14 },
+    { key: 'name', header: 'name', value: (v) => v.person.name, width: 16 },
     { key: 'video_id', header: 'video', value: (v) => v.video_id, width: 20 },
     { key: 'score', header: 'score', value: (v) => v.score, numFmt: NUM, width: 9 },
     { key: 'n_postings', header: 'postings', value: (v) => v.n_postings, numFmt: INT, width: 9 },
@@ -152,6 +156,30 @@ export async function rankingWorkbook(model: ReportModel, opt: XlsxOptions): Pro
     { key: 'n_obs', header: 'observations', value: (r) => r.n_obs ?? null, numFmt: INT, width: 12 },
     { key: 'reading', header: 'reading', value: (r) => r.reading ?? null, width: 100 },
   ], model.reliability);
+
+  // The analyst's corrections (people.yaml) as the cluster stage applied them, and each person's tracks
+  // (what a split names), with the command that writes each correction.
+  type C = ReportModel['corrections'][number];
+  const named = (id: string) => (model.names[id] ? `${model.names[id]} (${id})` : id);
+  addSheet<C>(wb, 'Corrections', [
+    { key: 'line', header: 'people.yaml line', value: (c) => c.line, numFmt: INT, width: 8 },
+    { key: 'kind', header: 'kind', value: (c) => c.kind, width: 12 },
+    { key: 'text', header: 'correction', value: (c) => c.text, width: 50 },
+    { key: 'status', header: 'status', value: (c) => c.status, width: 14 },
+    { key: 'influencer_ids', header: 'people now', value: (c) => c.influencer_ids.map(named).join(', '), width: 30 },
+    { key: 'track_ids', header: 'tracks', value: (c) => c.track_ids.join(', '), width: 40 },
+    { key: 'reason', header: 'reason', value: (c) => (c.kind === 'not_a_person' ? 'analyst' : null), width: 9 },
+    { key: 'note', header: 'note', value: (c) => c.note, width: 40 },
+  ], model.corrections);
+  type T = Person['tracks'][number] & { person: Person };
+  addSheet<T>(wb, 'Tracks per person', [
+    { key: 'influencer_id', header: 'person', value: (t) => t.person.influencer_id, width: 14 },
+    { key: 'name', header: 'name', value: (t) => t.person.name, width: 16 },
+    { key: 'track_id', header: 'track', value: (t) => t.track_id, width: 24 },
+    { key: 'video_id', header: 'video', value: (t) => t.video_id, width: 20 },
+    { key: 'n_faces', header: 'faces', value: (t) => t.n_faces, numFmt: INT, width: 7 },
+    { key: 'split', header: 'split it out of the person', value: (t) => (t.person.tracks.length > 1 ? correctionCommand.split(t.person.influencer_id, t.track_id) : null), width: 80 },
+  ], model.people.flatMap((p) => p.tracks.map((t) => ({ ...t, person: p }))));
   return wb;
 }
 

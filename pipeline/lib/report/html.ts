@@ -6,7 +6,7 @@ import { stringify } from 'yaml';
 import { caterpillarSpec, duplicatesSpec, funnelSpec, measureLabel, reliabilitySpec, spreadSpec } from './charts.ts';
 import { MISSING_FACE } from './images.ts';
 import { htmlLink } from './links.ts';
-import { compactNumbers, type GalleryFace, type PersonView, type ReportModel } from './model.ts';
+import { compactNumbers, correctionCommand, type GalleryFace, type PersonView, type ReportModel } from './model.ts';
 import type { VendorScript } from './vendor.ts';
 
 export interface RunInfo {
@@ -75,7 +75,14 @@ function table(head: string[], rows: string[][], cls = ''): string {
 }
 
 const rankCell = (p: PersonView) => (p.rank === null ? '<span class="muted" title="no credited video with a score">\u2014</span>' : String(p.rank));
-const personRef = (id: string) => `<a href="#person-${esc(id)}">${esc(id)}</a>`;
+/** A person as the report shows one: the analyst's name (people.yaml) beside the stable ID, which links to the gallery. */
+const personRef = (names: Record<string, string>, id: string) =>
+  `${names[id] ? `<span class="pname">${esc(names[id])}</span> ` : ''}<a href="#person-${esc(id)}">${esc(id)}</a>`;
+/** Badges for the corrections that touched a person ("named", "merged by analyst", …). */
+const marks = (p: PersonView) => [...new Map(p.marks.map((m) => [m.label, m])).values()]
+  .map((m) => `<span class="mark" title="people.yaml line ${m.line}: ${esc(m.text)}">${esc(m.label)}</span>`).join(' ');
+/** A correction as a command line, selected whole by one click (user-select: all) for copying. */
+const fixLine = (cmd: string) => `<code class="fix">${esc(cmd)}</code>`;
 
 function rankingSection(h: HtmlInput): string {
   const m = h.model;
@@ -85,7 +92,7 @@ function rankingSection(h: HtmlInput): string {
     const rel = p.reliability === null ? '\u2014'
       : `<span class="rel"><span class="relbar" style="width:${Math.round(100 * Math.max(0, Math.min(1, p.reliability)))}%"></span></span> ${num(p.reliability, 2)}`;
     return `<tr id="rank-${esc(p.influencer_id)}" class="${p.rank === null ? 'unranked' : ''}"><td class="num">${rankCell(p)}</td><td>${img(h.thumbs, p.exemplar_face_id, 'thumb', `${p.influencer_id}: exemplar face`)}</td>` +
-      `<td class="id">${personRef(p.influencer_id)}</td><td class="num">${p.n_videos}</td><td class="num">${p.n_postings}</td>` +
+      `<td class="id">${personRef(m.names, p.influencer_id)}${p.marks.length ? ` ${marks(p)}` : ''}</td><td class="num">${p.n_videos}</td><td class="num">${p.n_postings}</td>` +
       `<td class="num strong">${num(p.shrunken_mean)}</td><td class="num">${num(p.mean)}${ci}</td><td class="num">${num(p.sd)}</td><td class="num">${rel}</td>` +
       `<td class="nowrap"><a href="#person-${esc(p.influencer_id)}">${p.videos.length} video${p.videos.length === 1 ? '' : 's'} \u2192</a></td></tr>`;
   });
@@ -115,22 +122,39 @@ function chartsSection(h: HtmlInput, specs: Record<string, TopLevelSpec | null>)
   ].join('\n');
 }
 
+/** Faces grouped by track (the unit a correction names), labelled with the track id. */
 function faceGroups(h: HtmlInput, faces: GalleryFace[]): string {
-  const byVideo = new Map<string, GalleryFace[]>();
-  for (const f of faces) byVideo.set(f.video_id, [...(byVideo.get(f.video_id) ?? []), f]);
-  return [...byVideo.entries()].map(([v, fs]) => `<div class="face-group"><div class="face-group-label">${esc(v)}</div>${fs.map((f) => img(h.thumbs, f.face_id, 'face', `${f.face_id} \u00b7 ${v} at ${f.t_s} s`)).join('')}</div>`).join('');
+  const byTrack = new Map<string, GalleryFace[]>();
+  for (const f of faces) { const k = f.track_id ?? f.video_id; byTrack.set(k, [...(byTrack.get(k) ?? []), f]); }
+  return [...byTrack.entries()].map(([k, fs]) => `<div class="face-group" data-track="${esc(k)}"><div class="face-group-label">${esc(k)}</div>${fs.map((f) => img(h.thumbs, f.face_id, 'face', `${f.face_id} \u00b7 ${f.video_id} at ${f.t_s} s`)).join('')}</div>`).join('');
+}
+
+/** A person's tracks with the line that splits each out of the ID, and the lines that name, merge or drop the person. */
+function correctionBlock(h: HtmlInput, p: PersonView): string {
+  const id = p.influencer_id;
+  const many = p.tracks.length > 1;
+  const rows = p.tracks.map((t) => [
+    img(h.thumbs, t.face_id, 'thumb', `${t.track_id}: exemplar face`), `<code class="track">${esc(t.track_id)}</code>`, String(t.n_faces),
+    many ? fixLine(correctionCommand.split(id, t.track_id)) : `<span class="muted">the only track: </span>${fixLine(correctionCommand.notAPerson(t.track_id))}`,
+  ]);
+  const applied = p.marks.length ? `<p class="marks">Corrected by the analyst: ${p.marks.map((m) => `<span class="mark">${esc(m.label)}</span> <code>people.yaml</code> line ${m.line}: <code>${esc(m.text)}</code>`).join('; ')}</p>` : '';
+  return `<details class="correct" open><summary>Tracks and corrections (${p.tracks.length} track${p.tracks.length === 1 ? '' : 's'})</summary>${applied}
+${table(['face', 'track id', 'faces', many ? 'not this person? split it out (click the line to select it, copy, run)' : 'correction'], rows, 'compact tracks')}
+<p class="fixes">This ID: ${fixLine(correctionCommand.name(id, p.name ?? '…'))} ${fixLine(correctionCommand.merge(id))} ${fixLine(correctionCommand.notAPerson(id))}</p></details>`;
 }
 
 function gallerySection(h: HtmlInput): string {
   if (!h.model.people.length) return '<p class="empty">No people were found.</p>';
-  const intro = '<p>Every usable face crop assigned to each person, grouped by video, to check the clustering by eye: a face that is not the same person here means two people were merged; the same person under two IDs means one was split.</p>';
+  const intro = '<p>Every usable face crop assigned to each person, grouped by track (one face followed through one video), to check the clustering by eye: a face that is not the same person here means two people were merged; the same person under two IDs means one was split. ' +
+    'Each track has the command that corrects it (<code>pipeline/people.ts</code> edits <code>people.yaml</code>; then <code>./run repro</code>): a track that is not this person is split out; two IDs of one person are merged; an ID that is no person (a hand, a print, a mascot) is marked not a person; a name is shown beside the ID everywhere.</p>';
   return intro + h.model.people.map((p) => {
     const vids = table(['video', 'score', 'postings', 'screen share', 'faces', 'credited', 'posted at'], p.videos.map((v) => [
       `<code>${esc(v.video_id)}</code>`, num(v.score), String(v.n_postings), pct(v.screen_share), String(v.n_faces), v.credited ? 'yes' : '<span class="muted">no</span>', link(v.canonical_url),
     ]), 'videos');
-    return `<article class="person" id="person-${esc(p.influencer_id)}"><h3>${p.rank === null ? '' : `#${p.rank} `}${esc(p.influencer_id)}
+    return `<article class="person" id="person-${esc(p.influencer_id)}"><h3>${p.rank === null ? '' : `#${p.rank} `}${p.name ? `<span class="pname">${esc(p.name)}</span> ` : ''}<span class="pid">${esc(p.influencer_id)}</span>${p.marks.length ? ` ${marks(p)}` : ''}
 <small>${p.n_videos} credited video${p.n_videos === 1 ? '' : 's'} with a score \u00b7 ${p.n_faces} faces in ${p.n_tracks} track${p.n_tracks === 1 ? '' : 's'} \u00b7 shrunken mean ${num(p.shrunken_mean)} \u00b7 <a href="#rank-${esc(p.influencer_id)}">back to ranking</a></small></h3>
 ${vids}
+${correctionBlock(h, p)}
 <div class="faces">${faceGroups(h, p.faces)}${p.faces_hidden ? `<p class="muted">${p.faces_hidden} more faces not shown (report.gallery_max_faces).</p>` : ''}</div></article>`;
   }).join('\n');
 }
@@ -145,8 +169,13 @@ function notCreditedSection(h: HtmlInput): string {
   }
   parts.push('<h3>People seen in a video but not credited with its score</h3>');
   parts.push(m.uncredited.length ? table(['face', 'person', 'video', 'screen share', 'faces', 'video score', 'why not credited'], m.uncredited.map((u) => [
-    img(h.thumbs, u.face_id, 'thumb'), personRef(u.influencer_id), `<code>${esc(u.video_id)}</code>`, pct(u.screen_share), String(u.n_faces), num(u.score), esc(u.why),
+    img(h.thumbs, u.face_id, 'thumb'), personRef(m.names, u.influencer_id), `<code>${esc(u.video_id)}</code>`, pct(u.screen_share), String(u.n_faces), num(u.score), esc(u.why),
   ]), 'compact') : '<p class="empty">None: every appearance of a person was credited.</p>');
+  parts.push('<h3>Marked not a person by the analyst</h3>');
+  parts.push(m.notAPerson.length ? table(['face', 'marked', 'tracks kept out', 'reason', 'status', 'people.yaml'], m.notAPerson.map((n) => [
+    img(h.thumbs, n.face_id, 'thumb'), `<code>${esc(n.ref)}</code>`, n.track_ids.length ? `<span class="rows">${n.track_ids.map((t) => `<code>${esc(t)}</code>`).join(', ')}</span>` : '\u2014',
+    'analyst', esc(n.status) + (n.note ? ` <span class="muted">(${esc(n.note)})</span>` : ''), `line ${n.line}: <code>${esc(n.text)}</code>`,
+  ]), 'compact not-a-person') : '<p class="empty">None: the analyst marked nothing as not a person (people.yaml <code>not_a_person</code>).</p>');
   parts.push('<h3>Face tracks that became no person</h3>');
   parts.push(m.unassigned.length ? table(['face', 'track', 'video', 'kind', 'kind score', 'faces', 'screen share', 'why'], m.unassigned.map((u) => [
     img(h.thumbs, u.face_id, 'thumb'), `<code>${esc(u.track_id)}</code>`, `<code>${esc(u.video_id)}</code>`, esc(u.kind ?? 'not classified'), num(u.kind_score, 2), String(u.n_faces), pct(u.screen_share), esc(u.why),
@@ -190,20 +219,33 @@ function ledgerSection(h: HtmlInput): string {
 
 function registrySection(h: HtmlInput): string {
   const evs = h.model.events;
-  if (!evs.length) return '<p class="empty">No registry events recorded.</p>';
+  if (!evs.length) return `<p class="empty">No registry events recorded.</p>${correctionsTable(h)}`;
   // New people: one line per run (there are many on a first run).
   const rows: string[][] = [];
   const runs = [...new Set(evs.map((e) => e.run_id))];
   for (const run of runs) {
     const here = evs.filter((e) => e.run_id === run);
-    for (const e of here.filter((x) => x.event !== 'new')) rows.push([String(run), `<b>${esc(e.event)}</b>`, personRef(e.influencer_id), esc(e.other_ids.join(', ')), esc(e.text)]);
+    for (const e of here.filter((x) => x.event !== 'new')) rows.push([String(run), `<b>${esc(e.event)}</b>`, personRef(h.model.names, e.influencer_id), e.other_ids.map((o) => personRef(h.model.names, o)).join(', '), esc(e.text)]);
     const news = here.filter((x) => x.event === 'new');
-    if (news.length) rows.push([String(run), 'new', `<span class="rows">${news.map((e) => personRef(e.influencer_id)).join(', ')}</span>`, '', `${news.length} new ${news.length === 1 ? 'person' : 'people'}.`]);
+    if (news.length) rows.push([String(run), 'new', `<span class="rows">${news.map((e) => personRef(h.model.names, e.influencer_id)).join(', ')}</span>`, '', `${news.length} new ${news.length === 1 ? 'person' : 'people'}.`]);
   }
   const changes = evs.filter((e) => e.event === 'merge' || e.event === 'split').length;
   return `<p>Influencer IDs are stable from run to run. When a new run joins two known people into one (merge) or splits one,
 the table says which ID survives. ${changes ? `${changes} merge/split event${changes === 1 ? '' : 's'} recorded.` : 'No merges or splits so far.'}</p>
-${table(['run', 'event', 'surviving ID', 'other IDs', 'what it means'], rows, 'compact')}`;
+${table(['run', 'event', 'surviving ID', 'other IDs', 'what it means'], rows, 'compact')}
+${correctionsTable(h)}`;
+}
+
+/** The analyst's corrections (people.yaml) as this run applied them. */
+function correctionsTable(h: HtmlInput): string {
+  const cs = h.model.corrections;
+  const head = '<h3 id="corrections">Analyst corrections (people.yaml)</h3>';
+  if (!cs.length) return `${head}<p class="empty">No corrections: people.yaml names, merges, splits nothing (see each person\u2019s tracks in section 3 for the lines that would).</p>`;
+  return `${head}<p>Each correction is a hard constraint of the clustering and is kept in every later run; one that names a track or ID this run does not have is stale (reported, not applied).</p>
+${table(['line', 'correction', 'status', 'people now', 'tracks', 'note'], cs.map((c) => [
+    String(c.line), `<code>${esc(c.text)}</code>`, esc(c.status), c.influencer_ids.map((id) => personRef(h.model.names, id)).join(', '),
+    `<span class="rows">${c.track_ids.map((t) => `<code>${esc(t)}</code>`).join(', ')}</span>`, esc(c.note ?? ''),
+  ]), 'compact corrections')}`;
 }
 
 function runInfoSection(h: HtmlInput): string {
@@ -246,6 +288,11 @@ img.face { width: 64px; height: 64px; border-radius: 3px; margin: 2px; object-fi
 .face-group { border: 1px solid var(--line); border-radius: 4px; padding: 2px 4px 4px; }
 .face-group-label { font-size: 10px; color: var(--muted); font-family: monospace; }
 .person { border-top: 1px solid var(--line); padding-top: 4px; margin-top: 12px; }
+.pname { font-weight: 700; } .pid { font-family: monospace; }
+.mark { display: inline-block; font-size: 10px; font-weight: normal; background: #fdf1d8; border: 1px solid #e0b050; border-radius: 8px; padding: 0 6px; white-space: nowrap; }
+code.fix { user-select: all; -webkit-user-select: all; background: var(--bg2); border: 1px solid var(--line); border-radius: 3px; padding: 1px 4px; font-size: 11px; white-space: nowrap; cursor: text; }
+p.fixes code.fix { margin-right: 6px; display: inline-block; margin-top: 2px; }
+details.correct summary { font-size: 12px; }
 .rows { font-size: 11px; color: #555; }
 figure.fig { margin: 12px 0 24px; } figcaption { font-size: 12px; color: #444; max-width: 760px; margin-top: 4px; }
 .chart { min-height: 40px; } .chart .vega-embed { max-width: 100%; } .chart svg { max-width: 100%; height: auto; }
@@ -266,6 +313,7 @@ details summary { cursor: pointer; color: var(--accent); margin: 8px 0; }
   table.ranking img.thumb { width: 40px; height: 40px; }
   img.face { width: 52px; height: 52px; }
   details > summary { display: none; }
+  code.fix { white-space: normal; word-break: break-all; }
   * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 }`;
 

@@ -2,7 +2,7 @@
 // their videos and faces, what was not credited and why, duplicate groups, the ledger, registry events.
 import { reliabilityCurve } from '../aggregate/index.ts';
 import type { CurvePoint, DuplicateRow, PersonVideoScore, ReliabilityRow, StatRow } from './charts.ts';
-import type { AppearanceRow, FaceRow, LedgerRow, RegistryEventRow, ReportTables } from './tables.ts';
+import type { AppearanceRow, CorrectionRow, FaceRow, LedgerRow, RegistryEventRow, ReportTables } from './tables.ts';
 
 export interface ModelOptions {
   /** people.credit_min_screen_share and people.credit_kinds, to explain why something was not credited */
@@ -17,12 +17,23 @@ export interface ModelOptions {
 }
 
 export interface PersonVideo { video_id: string; canonical_url: string | null; score: number | null; n_postings: number; screen_share: number; n_faces: number; credited: boolean }
-export interface GalleryFace { face_id: string; video_id: string; t_s: number }
+export interface GalleryFace { face_id: string; video_id: string; t_s: number; track_id?: string | null }
+/** One track of a person: what a split correction names (people.yaml, pipeline/people.ts). */
+export interface PersonTrack { track_id: string; video_id: string; n_faces: number; face_id: string | null }
+/** An analyst's correction that touched a person, with how the report marks it. */
+export interface PersonMark { line: number; kind: string; text: string; label: string }
 export interface PersonView extends StatRow {
   n_postings: number; sd: number | null; cv: number | null;
   exemplar_face_id: string | null; n_faces: number; n_tracks: number;
   videos: PersonVideo[]; faces: GalleryFace[]; faces_hidden: number;
+  /** The analyst's name for the ID (people.yaml names), shown beside it; null: none. */
+  name: string | null;
+  tracks: PersonTrack[];
+  /** Applied corrections that changed or named this person (empty: as the clustering found it). */
+  marks: PersonMark[];
 }
+/** A not_a_person correction: what it names, the tracks it keeps out, the reason (always "analyst"). */
+export interface NotAPerson { line: number; text: string; ref: string; status: string; note: string | null; track_ids: string[]; face_id: string | null; reason: 'analyst' }
 export interface UncreditedAppearance extends AppearanceRow { face_id: string | null; score: number | null; why: string }
 export interface UnassignedTrack { track_id: string; video_id: string; kind: string | null; kind_score: number | null; n_faces: number; screen_share: number; face_id: string | null; why: string }
 export interface GateSummary { gate: string; n: number; examples: GalleryFace[] }
@@ -49,6 +60,11 @@ export interface ReportModel {
   reasons: ReasonCount[];
   ledger: LedgerRow[];
   events: EventView[];
+  /** The analyst's corrections (people.yaml) as the cluster stage applied them, in file order. */
+  corrections: CorrectionRow[];
+  notAPerson: NotAPerson[];
+  /** Names by ID (people.yaml names), for every place an ID is shown. */
+  names: Record<string, string>;
   /** Tracks by kind (null: not classified yet), most common first. */
   trackKinds: { kind: string | null; n: number }[];
   counts: { people: number; ranked: number; videos: number; rows: number; faces: number; usable_faces: number; tracks: number };
@@ -94,6 +110,26 @@ export function rankingOrder<T extends Pick<StatRow, 'rank' | 'influencer_id' | 
   return [...rows].sort((a, b) => (a.rank ?? Infinity) - (b.rank ?? Infinity) || b.n_videos - a.n_videos || byId(a.influencer_id, b.influencer_id));
 }
 
+/** How the report marks a person a correction touched. */
+export const MARK_LABELS: Record<string, string> = {
+  name: 'named', merge: 'merged by analyst', split: 'split by analyst', same: 'joined by analyst (same)',
+  not_same: 'kept apart by analyst (not_same)', not_a_person: 'not a person (analyst)',
+};
+
+/** "Priya S. (inf-0004)": the name with the ID beside it; the ID alone when unnamed. */
+export const nameAndId = (names: Record<string, string> | Map<string, string>, id: string) => {
+  const n = names instanceof Map ? names.get(id) : names[id];
+  return n ? `${n} (${id})` : id;
+};
+
+/** The command lines that write a correction (pipeline/people.ts), as the report prints them. */
+export const correctionCommand = {
+  split: (id: string, track: string) => `npx tsx pipeline/people.ts split ${id} --tracks ${track}`,
+  name: (id: string, name = '…') => `npx tsx pipeline/people.ts name ${id} "${name}"`,
+  merge: (id: string, other = 'inf-NNNN') => `npx tsx pipeline/people.ts merge ${id} ${other}`,
+  notAPerson: (ref: string) => `npx tsx pipeline/people.ts not-a-person ${ref}`,
+};
+
 export function describeEvent(e: RegistryEventRow): string {
   // An analyst's correction (people.yaml) says what it was, as written.
   if (e.source === 'analyst') return `Analyst correction (people.yaml): ${e.detail ?? e.event} → ${e.influencer_id}${e.other_ids.length ? ` (${e.other_ids.join(', ')})` : ''}.`;
@@ -121,7 +157,16 @@ export function buildModel(t: ReportTables, opt: ModelOptions): ReportModel {
   const influencers = new Map(t.influencers.map((i) => [i.influencer_id, i]));
   const personOfTrack = new Map(t.trackPeople.map((tp) => [tp.track_id, tp.influencer_id]));
   const tracks = new Map(t.tracks.map((tr) => [tr.track_id, tr]));
-  const faceKey = (f: FaceRow): GalleryFace => ({ face_id: f.face_id, video_id: f.video_id, t_s: f.t_s });
+  const faceKey = (f: FaceRow): GalleryFace => ({ face_id: f.face_id, video_id: f.video_id, t_s: f.t_s, track_id: f.track_id });
+  const names: Record<string, string> = Object.fromEntries((t.personNames ?? []).filter((n) => n.name).map((n) => [n.influencer_id, n.name!]));
+  const corrections = [...(t.corrections ?? [])].map((c) => ({ ...c, influencer_ids: [...(c.influencer_ids ?? [])], track_ids: [...(c.track_ids ?? [])] })).sort((a, b) => a.line - b.line);
+  const applied = corrections.filter((c) => c.status !== 'stale');
+  const tracksOfPerson = new Map<string, PersonTrack[]>();
+  for (const tp of t.trackPeople) {
+    if (!tp.influencer_id) continue;
+    const tr = tracks.get(tp.track_id);
+    tracksOfPerson.set(tp.influencer_id, [...(tracksOfPerson.get(tp.influencer_id) ?? []), { track_id: tp.track_id, video_id: tp.video_id, n_faces: tr?.n_faces ?? 0, face_id: tr?.exemplar_face_id ?? null }]);
+  }
   const facesByPerson = new Map<string, FaceRow[]>();
   for (const f of t.faces) {
     const p = f.track_id ? personOfTrack.get(f.track_id) : null;
@@ -145,6 +190,10 @@ export function buildModel(t: ReportTables, opt: ModelOptions): ReportModel {
       ...s, n_postings: s.n_postings ?? 0, sd: s.sd ?? null, cv: s.cv ?? null,
       exemplar_face_id: inf?.exemplar_face_id ?? faces[0]?.face_id ?? null, n_faces: inf?.n_faces ?? faces.length, n_tracks: inf?.n_tracks ?? 0,
       videos: pv, faces: faces.slice(0, opt.galleryMaxFaces).map(faceKey), faces_hidden: Math.max(0, faces.length - opt.galleryMaxFaces),
+      name: names[s.influencer_id] ?? null,
+      tracks: (tracksOfPerson.get(s.influencer_id) ?? []).sort((a, b) => byId(a.track_id, b.track_id)),
+      marks: applied.filter((c) => c.influencer_ids.includes(s.influencer_id) && c.kind !== 'not_a_person')
+        .map((c) => ({ line: c.line, kind: c.kind, text: c.text, label: MARK_LABELS[c.kind] ?? c.kind })),
     };
   });
 
@@ -162,9 +211,13 @@ export function buildModel(t: ReportTables, opt: ModelOptions): ReportModel {
     ...a, face_id: bestFace(a.video_id, a.influencer_id), score: videos.get(a.video_id)?.score ?? null,
     why: `screen share ${share(a.screen_share)} is below the credit cut${cut !== null ? ` of ${share(cut, decimals(a.screen_share))}` : ''} (people.credit_min_screen_share)`,
   })).sort((a, b) => byId(a.influencer_id, b.influencer_id) || byId(a.video_id, b.video_id));
+  const notAPersonOf = new Map<string, CorrectionRow>();
+  for (const c of applied) if (c.kind === 'not_a_person') for (const tr of c.track_ids) if (!notAPersonOf.has(tr)) notAPersonOf.set(tr, c);
   const unassigned: UnassignedTrack[] = t.tracks.filter((tr) => !personOfTrack.get(tr.track_id)).map((tr) => {
     const kinds = opt.creditKinds ?? null;
-    const why = tr.kind !== null && kinds && !kinds.includes(tr.kind) ? `kind "${tr.kind}"${tr.kind_evidence ? ` (${tr.kind_evidence})` : ''} is not credited (people.credit_kinds: ${kinds.join(', ')})`
+    const analyst = notAPersonOf.get(tr.track_id);
+    const why = analyst ? `not a person (reason: analyst; people.yaml line ${analyst.line}: ${analyst.text})`
+      : tr.kind !== null && kinds && !kinds.includes(tr.kind) ? `kind "${tr.kind}"${tr.kind_evidence ? ` (${tr.kind_evidence})` : ''} is not credited (people.credit_kinds: ${kinds.join(', ')})`
       : opt.minTrackFaces != null && tr.n_faces < opt.minTrackFaces ? `only ${tr.n_faces} face(s), fewer than cluster.min_track_faces (${opt.minTrackFaces})`
         : 'not assigned to a person';
     return { track_id: tr.track_id, video_id: tr.video_id, kind: tr.kind, kind_score: tr.kind_score, n_faces: tr.n_faces, screen_share: tr.screen_share, face_id: tr.exemplar_face_id, why };
@@ -207,9 +260,15 @@ export function buildModel(t: ReportTables, opt: ModelOptions): ReportModel {
 
   const icc = t.reliability.find((r) => r.measure === 'influencer_icc1')?.icc ?? null;
   return {
-    people, scores, stats: t.stats, reliability: t.reliability, curve: reliabilityCurve(icc, Math.max(20, ...t.stats.map((s) => s.n_videos))) as unknown as CurvePoint[],
+    people, scores, stats: t.stats.map((s) => ({ ...s, name: names[s.influencer_id] ?? null })), reliability: t.reliability, curve: reliabilityCurve(icc, Math.max(20, ...t.stats.map((s) => s.n_videos))) as unknown as CurvePoint[],
     uncredited, unassigned, gates, duplicates, duplicateRows: t.duplicateGroups, byStatus, reasons, ledger,
     events: eventViews(t.registryEvents),
+    corrections, names,
+    notAPerson: corrections.filter((c) => c.kind === 'not_a_person').map((c) => {
+      const ts = c.track_ids.map((id) => tracks.get(id)).filter((x) => !!x).sort((a, b) => b!.n_faces - a!.n_faces || byId(a!.track_id, b!.track_id));
+      const ref = /^not_a_person: (.*)$/.exec(c.text)?.[1] ?? c.text;
+      return { line: c.line, text: c.text, ref, status: c.status, note: c.note, track_ids: c.track_ids, face_id: ts[0]?.exemplar_face_id ?? null, reason: 'analyst' as const };
+    }),
     trackKinds: [...new Set(t.tracks.map((tr) => tr.kind))].map((kind) => ({ kind, n: t.tracks.filter((tr) => tr.kind === kind).length }))
       .sort((a, b) => b.n - a.n || String(a.kind).localeCompare(String(b.kind))),
     counts: {
@@ -225,6 +284,8 @@ export function facesShown(m: ReportModel): string[] {
   for (const p of m.people) { if (p.exemplar_face_id) ids.add(p.exemplar_face_id); for (const f of p.faces) ids.add(f.face_id); }
   for (const u of m.uncredited) if (u.face_id) ids.add(u.face_id);
   for (const u of m.unassigned) if (u.face_id) ids.add(u.face_id);
+  for (const p of m.people) for (const tr of p.tracks) if (tr.face_id) ids.add(tr.face_id);
+  for (const n of m.notAPerson) if (n.face_id) ids.add(n.face_id);
   for (const g of m.gates) for (const f of g.examples) ids.add(f.face_id);
   return [...ids].sort();
 }

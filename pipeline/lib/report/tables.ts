@@ -18,6 +18,10 @@ export interface TrackPersonRow { track_id: string; video_id: string; influencer
 export interface VideoRow { video_id: string; canonical_url: string | null; duration_s: number | null; n_postings: number; n_scored: number; score: number | null }
 export interface LedgerRow { row_number: number; batch?: string | null; batch_row?: number | null; sheet_row: number | null; url: string | null; performance: number | null; status: string; reason: string | null; video_id: string | null }
 export interface RegistryEventRow { run_id: number; event: string; influencer_id: string; other_ids: string[]; source?: string; detail?: string | null }
+/** A row of `corrections` (the cluster stage's reading of people.yaml). */
+export interface CorrectionRow { line: number; kind: string; text: string; status: string; note: string | null; influencer_ids: string[]; track_ids: string[] }
+/** A row of `person_names`: the analyst's name for an ID (null: none) and whether a correction touched it. */
+export interface PersonNameRow { influencer_id: string; name: string | null; corrected: boolean }
 
 export interface ReportTables {
   stats: (StatRow & { n_postings: number; sd: number | null; cv: number | null })[];
@@ -31,17 +35,20 @@ export interface ReportTables {
   rows: LedgerRow[];
   duplicateGroups: DuplicateRow[];
   registryEvents: RegistryEventRow[];
+  /** The analyst's corrections (people.yaml) and names; absent in a warehouse made before them. */
+  corrections?: CorrectionRow[];
+  personNames?: PersonNameRow[];
 }
 
 /** Table name in the warehouse for each field of ReportTables. */
 export const TABLES: Record<keyof ReportTables, string> = {
   stats: 'influencer_stats', reliability: 'reliability', influencers: 'influencers', appearances: 'appearances',
   faces: 'faces', tracks: 'tracks', trackPeople: 'track_people', videos: 'videos', rows: 'rows',
-  duplicateGroups: 'duplicate_groups', registryEvents: 'registry_events',
+  duplicateGroups: 'duplicate_groups', registryEvents: 'registry_events', corrections: 'corrections', personNames: 'person_names',
 };
 
 /** Tables a report can do without (an empty section says so). */
-const OPTIONAL = new Set<keyof ReportTables>(['registryEvents', 'duplicateGroups']);
+const OPTIONAL = new Set<keyof ReportTables>(['registryEvents', 'duplicateGroups', 'corrections', 'personNames']);
 
 /** Reads the report's tables from data/processed (parquet). Heavy columns (vectors) are dropped. */
 export async function loadTables(paths: WarehousePaths = defaultPaths): Promise<ReportTables> {
