@@ -1,5 +1,6 @@
-// Compare two runs: who is new, who is gone, merges and splits, rank moves, changed means and
-// intervals, and the reliability figures before and after.
+// Compare two runs: who is new, who is gone, merges and splits, the analyst's corrections that differ
+// (people.yaml), rank moves, changed means and intervals, and the reliability figures before and after.
+// People are shown by the analyst's name with the stable ID beside it.
 //
 //   npx tsx pipeline/compare.ts A B [--out DIR]
 //
@@ -41,7 +42,7 @@ async function main(): Promise<number> {
   await writeFile(join(out, 'compare.md'), md + '\n');
   await writeFile(join(out, 'compare.json'), JSON.stringify(diff, null, 1) + '\n');
   console.log(md);
-  console.error(`compare: ${diff.added.length} added, ${diff.removed.length} removed, ${diff.merged.length} merges, ${diff.split.length} splits, ${diff.rankMoves.length} rank moves, ${diff.figureChanges.length} changed figures; wrote ${join(out, 'compare.md')} and compare.json`);
+  console.error(`compare: ${diff.added.length} added, ${diff.removed.length} removed, ${diff.merged.length} merges, ${diff.split.length} splits, ${diff.rankMoves.length} rank moves, ${diff.figureChanges.length} changed figures, ${diff.corrections.length} corrections differ; wrote ${join(out, 'compare.md')} and compare.json`);
   return 0;
 }
 

@@ -11,6 +11,8 @@ const STATUS = { domain: ['kept', 'added', 'removed'], range: ['#4c78a8', '#54a2
 
 export interface RunLabels { a: string; b: string }
 const DEFAULT_LABELS: RunLabels = { a: 'A (before)', b: 'B (after)' };
+/** A person on a chart: the analyst's name with the ID beside it (the ID alone when unnamed). */
+const who = (d: RunDiff, id: string) => (d.names?.[id] ? `${d.names[id]} (${id})` : id);
 const clip = (v: number | null | undefined) => (v === null || v === undefined ? null : Math.max(-1, Math.min(1, v)));
 
 /**
@@ -19,8 +21,8 @@ const clip = (v: number | null | undefined) => (v === null || v === undefined ? 
  */
 export function rankChangeSpec(d: RunDiff, labels: RunLabels = DEFAULT_LABELS): TopLevelSpec {
   const points = d.people.flatMap((p) => [
-    ...(p.before?.rank != null ? [{ person: p.influencer_id, run: labels.a, rank: p.before.rank, status: p.status, move: p.rank_move }] : []),
-    ...(p.after?.rank != null ? [{ person: p.influencer_id, run: labels.b, rank: p.after.rank, status: p.status, move: p.rank_move }] : []),
+    ...(p.before?.rank != null ? [{ person: who(d, p.influencer_id), run: labels.a, rank: p.before.rank, status: p.status, move: p.rank_move }] : []),
+    ...(p.after?.rank != null ? [{ person: who(d, p.influencer_id), run: labels.b, rank: p.after.rank, status: p.status, move: p.rank_move }] : []),
   ]);
   const maxRank = Math.max(1, ...points.map((x) => x.rank));
   const x = { field: 'run', type: 'ordinal' as const, sort: [labels.a, labels.b], title: null, axis: { labelAngle: 0, orient: 'top' as const }, scale: { padding: 0.6 } };
@@ -44,10 +46,10 @@ export function rankChangeSpec(d: RunDiff, labels: RunLabels = DEFAULT_LABELS): 
  * the shrunken mean they are ranked by (a diamond). People in B's rank order; removed people last.
  */
 export function meanChangeSpec(d: RunDiff, labels: RunLabels = DEFAULT_LABELS): TopLevelSpec {
-  const order = d.people.map((p) => p.influencer_id);
+  const order = d.people.map((p) => who(d, p.influencer_id));
   const rows = d.people.flatMap((p) => [
-    ...(p.before ? [{ person: p.influencer_id, run: labels.a, ...p.before, status: p.status }] : []),
-    ...(p.after ? [{ person: p.influencer_id, run: labels.b, ...p.after, status: p.status }] : []),
+    ...(p.before ? [{ person: who(d, p.influencer_id), run: labels.a, ...p.before, status: p.status }] : []),
+    ...(p.after ? [{ person: who(d, p.influencer_id), run: labels.b, ...p.after, status: p.status }] : []),
   ]).filter((r) => r.mean !== null);
   // The axis spans the means (an interval from two videos can be 20 times wider than the data):
   // intervals running past it are cut at the edge, their numbers are in the tooltip.

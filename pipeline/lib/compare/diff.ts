@@ -3,7 +3,8 @@
 // person's figures, the reliability figures before and after, and the ledger counts. Pure: no I/O.
 // Person IDs are stable across runs (the cluster stage's registry), so an ID present in both runs is
 // the same person.
-import type { EventRow, ReliabilityRow, Snapshot, StatsRow } from './snapshot.js';
+import { namesOf } from './snapshot.js';
+import type { CorrectionRow, EventRow, ReliabilityRow, Snapshot, StatsRow } from './snapshot.js';
 
 /** The figures of one person in one run (null: not in that run's influencer_stats). */
 export type Figures = Pick<StatsRow, 'rank' | 'n_videos' | 'n_postings' | 'mean' | 'sd' | 'ci_low' | 'ci_high' | 'reliability' | 'shrunken_mean'>;
@@ -24,6 +25,21 @@ export interface PersonChange {
   note: string | null;
   /** Videos credited to the person in B (added people) or A (removed people). */
   videos: string[];
+  /** The analyst's name for the ID (B's, else A's; people.yaml names), shown beside it; null: none. */
+  name: string | null;
+}
+
+/** An analyst's correction (people.yaml) that differs between the runs: in B only, in A only, or with another status. */
+export interface CorrectionChange {
+  change: 'added' | 'removed' | 'status';
+  kind: string;
+  text: string;
+  line_a: number | null;
+  line_b: number | null;
+  status_a: string | null;
+  status_b: string | null;
+  /** The IDs it touches (in B; in A for a removed one). */
+  influencer_ids: string[];
 }
 
 export interface FigureChange { influencer_id: string; figure: keyof Figures; before: number | null; after: number | null; delta: number | null }
@@ -54,6 +70,10 @@ export interface RunDiff {
   rankMoves: RankMove[];
   figureChanges: FigureChange[];
   reliability: ReliabilityChange[];
+  /** Corrections that differ between the runs (people.yaml entries added, removed, or applied differently). */
+  corrections: CorrectionChange[];
+  /** Names by ID: B's, with A's for IDs B does not name. */
+  names: Record<string, string>;
 }
 
 const EPS = 1e-9;
@@ -87,6 +107,20 @@ function moveText(before: number | null, after: number | null): string {
   return m > 0 ? `up ${m} (#${before} → #${after})` : m < 0 ? `down ${-m} (#${before} → #${after})` : `unchanged (#${after})`;
 }
 
+/** The corrections (keyed by their text: the same text is the same correction) in B only, in A only, or applied differently. */
+export function correctionChanges(a: CorrectionRow[], b: CorrectionRow[]): CorrectionChange[] {
+  const inA = new Map(a.map((c) => [c.text, c]));
+  const inB = new Map(b.map((c) => [c.text, c]));
+  const out: CorrectionChange[] = [];
+  for (const c of b) {
+    const old = inA.get(c.text);
+    if (!old) out.push({ change: 'added', kind: c.kind, text: c.text, line_a: null, line_b: c.line, status_a: null, status_b: c.status, influencer_ids: [...c.influencer_ids] });
+    else if (old.status !== c.status) out.push({ change: 'status', kind: c.kind, text: c.text, line_a: old.line, line_b: c.line, status_a: old.status, status_b: c.status, influencer_ids: [...c.influencer_ids] });
+  }
+  for (const c of a) if (!inB.has(c.text)) out.push({ change: 'removed', kind: c.kind, text: c.text, line_a: c.line, line_b: null, status_a: c.status, status_b: null, influencer_ids: [...c.influencer_ids] });
+  return out;
+}
+
 /** Compares run A (before) with run B (after). */
 export function compareRuns(a: Snapshot, b: Snapshot): RunDiff {
   const statsA = new Map(a.stats.map((s) => [s.influencer_id, s]));
@@ -115,6 +149,7 @@ export function compareRuns(a: Snapshot, b: Snapshot): RunDiff {
     return n ? 'new person' : 'not in run A';
   };
 
+  const names = { ...namesOf(a), ...namesOf(b) };
   const all = [...new Set([...idsA, ...idsB])].sort(byId);
   const people: PersonChange[] = all.map((id) => {
     const before = idsA.has(id) ? figuresOf(statsA.get(id)) : null;
@@ -126,6 +161,7 @@ export function compareRuns(a: Snapshot, b: Snapshot): RunDiff {
       influencer_id: id, status, before, after, rank_move, changed,
       note: status === 'removed' ? removedNote(id) : status === 'added' ? addedNote(id) : null,
       videos: status === 'removed' ? creditedVideos(a, id) : creditedVideos(b, id),
+      name: names[id] ?? null,
     };
   });
   // Sort: by rank in B (ranked first), then by rank in A, then ID.
@@ -170,5 +206,6 @@ export function compareRuns(a: Snapshot, b: Snapshot): RunDiff {
     added: people.filter((p) => p.status === 'added'),
     removed: people.filter((p) => p.status === 'removed'),
     merged, split, retired, events, rankMoves, figureChanges, reliability,
+    corrections: correctionChanges(a.corrections ?? [], b.corrections ?? []), names,
   };
 }

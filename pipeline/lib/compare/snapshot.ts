@@ -28,6 +28,10 @@ export interface FaceRow {
 }
 export interface DuplicateRow { video_id: string; row_number: number; url: string | null; match: string | null; performance: number | null }
 export interface TrackPersonRow { track_id: string; video_id: string; influencer_id: string | null }
+/** A row of `person_names`: the analyst's name for an ID (people.yaml), and whether a correction touched it. */
+export interface PersonNameRow { influencer_id: string; name: string | null; corrected: boolean }
+/** A row of `corrections`: one entry of people.yaml as the cluster stage applied it. */
+export interface CorrectionRow { line: number; kind: string; text: string; status: string; note: string | null; influencer_ids: string[]; track_ids: string[] }
 
 /** The tables of one run (heavy columns such as vectors and landmarks are left out). */
 export interface Snapshot {
@@ -49,6 +53,9 @@ export interface Snapshot {
   faces: FaceRow[];
   duplicates: DuplicateRow[];
   trackPeople: TrackPersonRow[];
+  /** The analyst's names and corrections (absent or empty in a run made before people.yaml). */
+  names?: PersonNameRow[];
+  corrections?: CorrectionRow[];
 }
 
 export interface TableInfo { table: string; rows: number; columns: string[] }
@@ -188,7 +195,7 @@ export class RunReader {
   }
 }
 
-const READ = ['influencer_stats', 'influencers', 'appearances', 'registry_events', 'reliability', 'rows', 'videos', 'faces', 'duplicate_groups', 'track_people'];
+const READ = ['influencer_stats', 'influencers', 'appearances', 'registry_events', 'reliability', 'rows', 'videos', 'faces', 'duplicate_groups', 'track_people', 'person_names', 'corrections'];
 
 /** Reads the tables the notebooks and the compare command use. */
 export async function loadSnapshot(path: string): Promise<Snapshot> {
@@ -206,11 +213,22 @@ export async function loadSnapshot(path: string): Promise<Snapshot> {
     const faces = await r.read<FaceRow>('faces', ['face_id', 'video_id', 't_s', 'det_score', 'quality', 'gate', 'track_id', 'crop_path'], ['face_id'], true);
     const duplicates = await r.read<DuplicateRow>('duplicate_groups', ['video_id', 'row_number', 'url', 'match', 'performance'], ['video_id', 'row_number'], true);
     const trackPeople = await r.read<TrackPersonRow>('track_people', ['track_id', 'video_id', 'influencer_id'], ['track_id'], true);
-    return { source: path, location: r.location.path, root: r.location.root, fromParquet: r.fromParquet.filter((t) => READ.includes(t)), stats, people, appearances, events, reliability, rows, videos, faces, duplicates, trackPeople };
+    const names = (await r.read<PersonNameRow>('person_names', ['influencer_id', 'name', 'corrected'], ['influencer_id'], true)).map((n) => ({ ...n, corrected: Boolean(n.corrected) }));
+    const corrections = (await r.read<CorrectionRow>('corrections', ['line', 'kind', 'text', 'status', 'note', 'influencer_ids', 'track_ids'], ['line'], true))
+      .map((c) => ({ ...c, influencer_ids: [...(c.influencer_ids ?? [])], track_ids: [...(c.track_ids ?? [])] }));
+    return { source: path, location: r.location.path, root: r.location.root, fromParquet: r.fromParquet.filter((t) => READ.includes(t)), stats, people, appearances, events, reliability, rows, videos, faces, duplicates, trackPeople, names, corrections };
   } finally {
     r.close();
   }
 }
+
+/** Names by ID (person_names; people.yaml `names`): only the named. */
+export function namesOf(s: Pick<Snapshot, 'names'>): Record<string, string> {
+  return Object.fromEntries((s.names ?? []).filter((n) => n.name).map((n) => [n.influencer_id, n.name as string]));
+}
+
+/** "Priya S. (inf-0004)": the name with the ID beside it; the ID alone when unnamed. */
+export const withName = (names: Record<string, string>, id: string) => (names[id] ? `${names[id]} (${id})` : id);
 
 /** One credited, scored video of one person: what the aggregate stage averaged for that person. */
 export interface CreditedScore { influencer_id: string; video_id: string; score: number; n_postings: number }
