@@ -5,7 +5,7 @@ import { linkTracks, type TrackOptions } from '../tracks/index.ts';
 import type { Params } from '../run/index.ts';
 import type { Row } from '../warehouse/index.ts';
 import { processVideos, type PoolOptions } from './pool.ts';
-import type { SamplingParams } from './video.ts';
+import type { SamplingParams, VideoJob } from './video.ts';
 import type { DetectOptions } from './detect.ts';
 import { ENGINE_VERSION, type EngineName } from './engine.ts';
 
@@ -28,7 +28,7 @@ export interface CachedVideo { frameWidth: number; frameHeight: number; nFrames:
 
 export interface Gates { minSizePx: number; minScore: number; minFrontal: number; minBlur: number }
 
-export interface VideoInput { video_id: string; sha256: string; path: string }
+export interface VideoInput { video_id: string; sha256: string; path: string; width?: number | null; height?: number | null; duration_s?: number | null }
 
 /** Why a face is not used for identity, or null when it passes every gate. */
 export function gateOf(f: CachedFace, g: Gates): string | null {
@@ -57,6 +57,11 @@ export function extractJob(p: Params): ExtractJob {
 
 export interface ExtractJob { engine: EngineName; engineVersion: number; sampling: SamplingParams; detect: DetectOptions; cropPx: number }
 
+/** What ingest's probe measured (the displayed size, rotation applied), when the videos table has it. */
+function knownSize(v: VideoInput): VideoJob['known'] {
+  return v.width && v.height ? { width: v.width, height: v.height, durationS: v.duration_s ?? 0 } : undefined;
+}
+
 /** Detects faces in every video not yet cached; returns each video's cached record and what was computed. */
 export async function detectAll(
   videos: VideoInput[], cache: JsonCache<CachedVideo>,
@@ -70,7 +75,7 @@ export async function detectAll(
     if (hit) byVideo.set(v.video_id, hit); else todo.push(v);
   }
   const outcomes = todo.length
-    ? await processVideos(todo.map((v) => ({ path: v.path, sampling: job.sampling, detect: job.detect, crops: { size: job.cropPx } })), { ...pool, engine: job.engine, onProgress })
+    ? await processVideos(todo.map((v) => ({ path: v.path, sampling: job.sampling, detect: job.detect, crops: { size: job.cropPx }, known: knownSize(v) })), { ...pool, engine: job.engine, onProgress })
     : [];
   for (const [i, o] of outcomes.entries()) {
     const v = todo[i];

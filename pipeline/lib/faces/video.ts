@@ -27,6 +27,8 @@ export interface VideoJob {
   detect?: DetectOptions;
   /** Cut a JPEG crop of every face (in `crop`); off when absent or false. */
   crops?: CropOptions | false;
+  /** The video's displayed size and duration when already known (ingest probed it): skips ffprobe. */
+  known?: { width: number; height: number; durationS: number };
 }
 
 export interface FaceInFrame extends DetectedFace {
@@ -44,8 +46,8 @@ export interface FrameFaces {
 
 export interface VideoFaces {
   path: string;
-  /** Source video facts. */
-  source: { width: number; height: number; durationS: number; fps: number };
+  /** Source video facts (fps null when the job's `known` facts spared the probe). */
+  source: { width: number; height: number; durationS: number; fps: number | null };
   /** Size of the decoded frames that boxes and landmarks refer to. */
   frameWidth: number;
   frameHeight: number;
@@ -60,7 +62,7 @@ export type ProgressFn = (p: { frame: number; tS: number; faces: number; duratio
 /** Decodes and detects one video in this thread. Throws MediaError when the video can't be decoded. */
 export async function processVideo(engine: FaceEngine, job: VideoJob, onProgress?: ProgressFn): Promise<VideoFaces> {
   const t0 = performance.now();
-  const info = await probe(job.path);
+  const info = job.known ?? await probe(job.path);
   const size = fitLongSide(info.width, info.height, job.sampling.longSide ?? 640);
   const frames: FrameFaces[] = [];
   let detectMs = 0, cropMs = 0, waitMs = 0;
@@ -90,7 +92,7 @@ export async function processVideo(engine: FaceEngine, job: VideoJob, onProgress
   }
   return {
     path: job.path,
-    source: { width: info.width, height: info.height, durationS: info.durationS, fps: info.fps },
+    source: { width: info.width, height: info.height, durationS: info.durationS, fps: 'fps' in info ? (info.fps as number) : null },
     frameWidth: size.width,
     frameHeight: size.height,
     frames,
