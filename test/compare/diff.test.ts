@@ -109,3 +109,24 @@ test('the comparison charts render', async () => {
   const empty = compareRuns(snapshot('E', [], [], [], []), snapshot('E', [], [], [], []));
   for (const spec of [rankChangeSpec(empty), meanChangeSpec(empty), reliabilityChangeSpec(empty)]) assert.ok((await svgOf(spec)).startsWith('<svg'));
 });
+
+test('the analyst\'s corrections that differ (added, gone, applied differently) and names beside IDs', () => {
+  const row = (line: number, kind: string, text: string, status: string, ids: string[]) => ({ line, kind, text, status, note: status === 'stale' ? 'gone' : null, influencer_ids: ids, track_ids: [] });
+  const a = { ...A, names: [{ influencer_id: 'inf-0003', name: 'Old Name', corrected: true }], corrections: [row(2, 'merge', 'merge: [inf-0001, inf-0002]', 'applied', ['inf-0001']), row(4, 'not_a_person', 'not_a_person: inf-0009', 'applied', ['inf-0009'])] };
+  const b = { ...B, names: [{ influencer_id: 'inf-0001', name: 'Priya S.', corrected: true }, { influencer_id: 'inf-0003', name: null, corrected: false }],
+    corrections: [row(2, 'name', 'names: inf-0001: "Priya S."', 'applied', ['inf-0001']), row(4, 'merge', 'merge: [inf-0001, inf-0002]', 'applied', ['inf-0001']), row(6, 'split', 'split: inf-0003: [vid-aaaaaaaaaaaa-t001]', 'stale', [])] };
+  const d = compareRuns(a, b);
+  assert.deepEqual(d.corrections.map((c) => [c.change, c.text, c.line_a, c.line_b]), [
+    ['added', 'names: inf-0001: "Priya S."', null, 2], ['added', 'split: inf-0003: [vid-aaaaaaaaaaaa-t001]', null, 6], ['removed', 'not_a_person: inf-0009', 4, null],
+  ], 'the merge is in both runs, applied the same: not listed');
+  const restale = compareRuns(b, { ...b, corrections: b.corrections.map((c) => (c.kind === 'merge' ? { ...c, status: 'stale' } : c)) });
+  assert.deepEqual(restale.corrections.map((c) => [c.change, c.status_a, c.status_b]), [['status', 'applied', 'stale']]);
+  assert.deepEqual(d.names, { 'inf-0001': 'Priya S.', 'inf-0003': 'Old Name' }, "B's names, with A's for IDs B does not name");
+  assert.equal(d.people.find((p) => p.influencer_id === 'inf-0001')?.name, 'Priya S.');
+  const md = toMarkdown(d);
+  assert.match(md, /## Analyst corrections \(people\.yaml\) that differ\n\n\| change \| correction \|.*\n.*\n\| added in B \| `names: inf-0001: "Priya S\."` \| – → 2 \| – → applied \| Priya S\. \(inf-0001\) \|/);
+  assert.match(md, /\| gone in B \| `not_a_person: inf-0009` \| 4 → – \| applied → – \|/);
+  assert.match(md, /inf-0002 merged into Priya S\. \(inf-0001\)/);
+  assert.match(toMarkdown(compareRuns(A, A)), /None: both runs applied the same corrections\./);
+  assert.ok(JSON.stringify(rankChangeSpec(d)).includes('"Priya S. (inf-0001)"'), 'the rank chart labels the person with the name');
+});

@@ -136,3 +136,37 @@ test('an empty warehouse still makes a report that says there is nothing', () =>
   assert.equal(JSON.parse(/id="report-specs">([^]*?)<\/script>/.exec(html)![1]).toString(), '[object Object]');
   assert.doesNotMatch(html, /class="chart"/, 'no chart without data');
 });
+
+test('corrections: the name beside the ID (escaped), marks from applied corrections only, tracks with their split lines, not_a_person with reason analyst', () => {
+  const t = tables();
+  t.tracks.push(track('v4-t0', 'v4', 'live', 3, 0.3));
+  t.trackPeople.push({ track_id: 'v4-t0', video_id: 'v4', influencer_id: null });
+  t.personNames = [{ influencer_id: 'inf-0001', name: 'Priya <S.>', corrected: true }, { influencer_id: 'inf-0002', name: null, corrected: false }];
+  t.corrections = [
+    { line: 2, kind: 'name', text: 'names: inf-0001: "Priya <S.>"', status: 'applied', note: null, influencer_ids: ['inf-0001'], track_ids: [] },
+    { line: 4, kind: 'merge', text: 'merge: [inf-0001, inf-0003]', status: 'applied', note: null, influencer_ids: ['inf-0001'], track_ids: [] },
+    { line: 6, kind: 'split', text: 'split: inf-0002: [vid-aaaaaaaaaaaa-t001]', status: 'stale', note: 'track … is not among', influencer_ids: [], track_ids: ['vid-aaaaaaaaaaaa-t001'] },
+    { line: 8, kind: 'not_a_person', text: 'not_a_person: inf-0007', status: 'applied', note: null, influencer_ids: ['inf-0007'], track_ids: ['v4-t0'] },
+  ];
+  const m = buildModel(t, options);
+  const p1 = m.people.find((p) => p.influencer_id === 'inf-0001')!;
+  const p2 = m.people.find((p) => p.influencer_id === 'inf-0002')!;
+  assert.equal(p1.name, 'Priya <S.>');
+  assert.deepEqual(p1.marks.map((k) => k.label), ['named', 'merged by analyst']);
+  assert.deepEqual(p2.marks, [], 'a stale correction marks nobody');
+  assert.deepEqual(p1.tracks.map((x) => x.track_id), ['v1-t0', 'v2-t0']);
+  assert.equal(m.stats.find((s) => s.influencer_id === 'inf-0001')?.name, 'Priya <S.>', 'the charts get the name');
+  assert.deepEqual(m.notAPerson.map((n) => [n.ref, n.reason, n.track_ids, n.face_id]), [['inf-0007', 'analyst', ['v4-t0'], 'v4-t0-f0']]);
+  assert.match(m.unassigned.find((u) => u.track_id === 'v4-t0')!.why, /^not a person \(reason: analyst; people\.yaml line 8: not_a_person: inf-0007\)$/);
+  assert.ok(facesShown(m).includes('v4-t0-f0'));
+  const run: RunInfo = { generated_at: 'now', data_version: null, sheet: null, code_version: null, node: 'v20', tables: {} };
+  const html = renderHtml({ title: 'T', model: m, thumbs: new Map(), run, params: {}, vendor: [] });
+  assert.doesNotMatch(html, /Priya <S\.>/, 'the name is escaped');
+  assert.match(html, /<td class="id"><span class="pname">Priya &lt;S\.&gt;<\/span> <a href="#person-inf-0001">inf-0001<\/a> <span class="mark"[^>]*>named<\/span> <span class="mark"[^>]*>merged by analyst<\/span><\/td>/);
+  assert.match(html, /<code class="fix">npx tsx pipeline\/people\.ts split inf-0001 --tracks v1-t0<\/code>/);
+  assert.match(html, /<code class="fix">npx tsx pipeline\/people\.ts split inf-0001 --tracks v2-t0<\/code>/);
+  assert.match(html, /the only track: <\/span><code class="fix">npx tsx pipeline\/people\.ts not-a-person v2-t1<\/code>/, 'one track: no split line');
+  assert.match(html, /<table class="compact not-a-person">[^]*?<code>inf-0007<\/code>[^]*?<td>analyst<\/td>/);
+  assert.match(html, /<table class="compact corrections">[^]*?split: inf-0002[^]*?<td>stale<\/td>/);
+  assert.doesNotMatch(html, /\son[a-z]+=/i, 'no inline event handlers (CSP)');
+});
