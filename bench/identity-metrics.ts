@@ -391,3 +391,200 @@ export function formatEvaluation(e: Evaluation): string {
     + `people: ${e.nTrue} true, ${e.nPred} predicted, ${e.nFound} found; `
     + `${e.nItems} items (${e.nUnassigned} unassigned, ${e.nUnlabeled} unlabelled)`;
 }
+
+// ---- what a user sees: every credited appearance, per group of people --------------------------
+//
+// The appearances table credits (video, influencer_id) pairs: every one of them is what an analyst
+// sees, not only the top one per video. A credit's true person is the plurality of the true people
+// of its tracks in that video (`creditPerson`; null when all its tracks are unlabelled, e.g. a
+// background face). `appearanceItems` makes one item per credit plus one per true appearance (video,
+// person) that no credit got (predicted null: a miss, costs recall); two credits of one person in one
+// video (a person split inside a video) are two items with different IDs (costs recall).
+// `figuresByGroup` gives, per group of true people (e.g. per source), BCubed averaged over the
+// group's items (clusters are the whole run's: merging with a person of another group costs
+// precision), people, people found, IDs and IDs per true person. `twoPersonAccuracy`: videos with two
+// true people whose credits are exactly the two people's own IDs (each person's ID = the one holding
+// most of their credits).
+
+/** A (video, ID) credit of the appearances table with its true person (null: no benchmark person). */
+export interface Credit { video: string; id: string; person: string | null }
+
+/** Plurality of the true people of a credit's tracks, nulls ignored (ties: the smaller name); null when none. */
+export function creditPerson(trackPeople: ReadonlyArray<string | null>): string | null {
+  const votes = new Map<string, number>();
+  for (const p of trackPeople) if (p !== null) votes.set(p, (votes.get(p) ?? 0) + 1);
+  let best: string | null = null, n = 0;
+  for (const [p, k] of votes) if (k > n || (k === n && best !== null && p < best)) { best = p; n = k; }
+  return best;
+}
+
+export interface AppearanceItems {
+  /** Item key → true person (null: a credit of no benchmark person). */
+  truth: Map<string, string | null>;
+  /** Item key → credited ID (null: a true appearance no credit got). */
+  predicted: Map<string, string | null>;
+  counts: {
+    /** Distinct (video, person) pairs of the truth. */
+    trueAppearances: number;
+    credits: number;
+    /** True appearances with no credit of that person. */
+    missed: number;
+    /** Credits whose tracks are all unlabelled. */
+    unlabelled: number;
+    /** Credits of a person already credited in the same video under another ID. */
+    repeated: number;
+    /** Credits of a person the truth does not put in that video. */
+    wrongVideo: number;
+  };
+}
+
+/** Items over every credited appearance (see above); keys are `video\tid` for credits, `video\t~person` for misses. */
+export function appearanceItems(trueAppearances: ReadonlyMap<string, readonly string[]>, credits: readonly Credit[]): AppearanceItems {
+  const out: AppearanceItems = { truth: new Map(), predicted: new Map(),
+    counts: { trueAppearances: 0, credits: credits.length, missed: 0, unlabelled: 0, repeated: 0, wrongVideo: 0 } };
+  const credited = new Set<string>();
+  for (const c of [...credits].sort((a, b) => cmpLabel(a.video, b.video) || cmpLabel(a.id, b.id))) {
+    const key = `${c.video}\t${c.id}`;
+    if (out.truth.has(key)) throw new RangeError(`credit ${c.video} ${c.id} listed twice`);
+    out.truth.set(key, c.person);
+    out.predicted.set(key, c.id);
+    if (c.person === null) { out.counts.unlabelled++; continue; }
+    const vp = `${c.video}\t${c.person}`;
+    if (credited.has(vp)) out.counts.repeated++;
+    credited.add(vp);
+    if (!(trueAppearances.get(c.video) ?? []).includes(c.person)) out.counts.wrongVideo++;
+  }
+  for (const [video, people] of trueAppearances) {
+    for (const person of new Set(people)) {
+      out.counts.trueAppearances++;
+      if (credited.has(`${video}\t${person}`)) continue;
+      out.counts.missed++;
+      out.truth.set(`${video}\t~${person}`, person);
+      out.predicted.set(`${video}\t~${person}`, null);
+    }
+  }
+  return out;
+}
+
+export interface GroupFigures {
+  /** Items of the group's people. */
+  items: number;
+  /** True people of the group among the items, and how many are the plurality person of some ID. */
+  people: number;
+  found: number;
+  /** Distinct IDs given to the group's items. */
+  ids: number;
+  /** Mean over the group's people of the distinct IDs among their items (1 = one ID each; a missed person counts 0). */
+  idsPerPerson: number;
+  /** BCubed averaged over the group's items. */
+  bcubed: PRF;
+}
+
+/**
+ * Figures per group of true people (`groupOf(person)`, null = in no group). Items with no true label are
+ * left out (`unlabeled: 'drop'`, the default here) or kept as singletons that can cost precision.
+ */
+export function figuresByGroup<K, L extends Label>(
+  truth: ReadonlyMap<K, L | null>, predicted: ReadonlyMap<K, Label | null>, groupOf: (person: L) => string | null,
+  options: EvaluateOptions = { unlabeled: 'drop' },
+): Map<string, GroupFigures> {
+  const keys = new Set<K>([...truth.keys(), ...predicted.keys()]);
+  const t: Array<L | null> = [], p: Array<Label | null> = [];
+  for (const k of keys) {
+    const tl = truth.get(k) ?? null;
+    if (tl === null && options.unlabeled === 'drop') continue;
+    t.push(tl);
+    p.push(predicted.get(k) ?? null);
+  }
+  const classSize = new Map<Label, number>(), clusterSize = new Map<Label, number>(), cell = new Map<string, number>();
+  const ck = (tl: Label, pl: Label) => `${String(tl)}\u0000${String(pl)}`;
+  t.forEach((tl, i) => {
+    const pl = p[i];
+    if (tl !== null) classSize.set(tl, (classSize.get(tl) ?? 0) + 1);
+    if (pl !== null) clusterSize.set(pl, (clusterSize.get(pl) ?? 0) + 1);
+    if (tl !== null && pl !== null) cell.set(ck(tl, pl), (cell.get(ck(tl, pl)) ?? 0) + 1);
+  });
+  // Plurality person of each ID (ties: the smaller label).
+  const byId = new Map<Label, Map<Label, number>>();
+  t.forEach((tl, i) => {
+    const pl = p[i];
+    if (tl === null || pl === null) return;
+    const m = byId.get(pl) ?? new Map<Label, number>();
+    m.set(tl, (m.get(tl) ?? 0) + 1);
+    byId.set(pl, m);
+  });
+  const found = new Set<Label>();
+  for (const m of byId.values()) found.add([...m.entries()].sort((a, b) => b[1] - a[1] || cmpLabel(a[0], b[0]))[0][0]);
+  const acc = new Map<string, { n: number; pre: number; rec: number; people: Set<Label>; ids: Set<Label>; idsOf: Map<Label, Set<Label>> }>();
+  t.forEach((tl, i) => {
+    if (tl === null) return;
+    const g = groupOf(tl);
+    if (g === null) return;
+    const a = acc.get(g) ?? { n: 0, pre: 0, rec: 0, people: new Set(), ids: new Set(), idsOf: new Map() };
+    acc.set(g, a);
+    const pl = p[i];
+    a.n++;
+    a.people.add(tl);
+    if (!a.idsOf.has(tl)) a.idsOf.set(tl, new Set());
+    if (pl === null) { a.pre += 1; a.rec += 1 / classSize.get(tl)!; return; }
+    const both = cell.get(ck(tl, pl))!;
+    a.pre += both / clusterSize.get(pl)!;
+    a.rec += both / classSize.get(tl)!;
+    a.ids.add(pl);
+    a.idsOf.get(tl)!.add(pl);
+  });
+  const out = new Map<string, GroupFigures>();
+  for (const [g, a] of [...acc].sort((x, y) => cmpLabel(x[0], y[0]))) {
+    const precision = a.pre / a.n, recall = a.rec / a.n;
+    out.set(g, {
+      items: a.n, people: a.people.size, found: [...a.people].filter((x) => found.has(x)).length, ids: a.ids.size,
+      idsPerPerson: [...a.idsOf.values()].reduce((s, x) => s + x.size, 0) / a.people.size,
+      bcubed: { precision, recall, f: fscore(precision, recall) },
+    });
+  }
+  return out;
+}
+
+export interface TwoPersonResult {
+  /** Videos with exactly two true people (in a group: with at least one of them in it). */
+  videos: number;
+  /** Of those, videos whose credited IDs are exactly the two people's own IDs. */
+  right: number;
+  /** Each true person's own ID: the one holding most of their credits (ties: the smaller ID). */
+  own: Map<string, string>;
+  /** The videos counted wrong. */
+  wrong: string[];
+}
+
+/**
+ * Two-person videos that come out right: their credits are exactly two distinct IDs, the own IDs of the
+ * two people (so a merge, a split inside the video, a miss or an extra credit each make it wrong).
+ * `ignoreUnlabelled`: credits of no benchmark person (background faces) do not count as extra.
+ * `inGroup`: only videos with at least one person for which it is true.
+ */
+export function twoPersonAccuracy(trueAppearances: ReadonlyMap<string, readonly string[]>, credits: readonly Credit[],
+  options: { ignoreUnlabelled?: boolean; inGroup?: (person: string) => boolean } = {}): TwoPersonResult {
+  const counts = new Map<string, Map<string, number>>();
+  for (const c of credits) {
+    if (c.person === null) continue;
+    const m = counts.get(c.person) ?? new Map<string, number>();
+    m.set(c.id, (m.get(c.id) ?? 0) + 1);
+    counts.set(c.person, m);
+  }
+  const own = new Map<string, string>();
+  for (const [person, m] of counts) own.set(person, [...m.entries()].sort((a, b) => b[1] - a[1] || cmpLabel(a[0], b[0]))[0][0]);
+  const creditsOf = new Map<string, Credit[]>();
+  for (const c of credits) creditsOf.set(c.video, [...(creditsOf.get(c.video) ?? []), c]);
+  const out: TwoPersonResult = { videos: 0, right: 0, own, wrong: [] };
+  for (const [video, people] of [...trueAppearances].sort((a, b) => cmpLabel(a[0], b[0]))) {
+    const two = [...new Set(people)];
+    if (two.length !== 2) continue;
+    if (options.inGroup && !two.some(options.inGroup)) continue;
+    out.videos++;
+    const ids = new Set((creditsOf.get(video) ?? []).filter((c) => !(options.ignoreUnlabelled && c.person === null)).map((c) => c.id));
+    const [a, b] = two.map((x) => own.get(x));
+    if (ids.size === 2 && a !== undefined && b !== undefined && a !== b && ids.has(a) && ids.has(b)) out.right++;
+    else out.wrong.push(video);
+  }
+  return out;
+}

@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
-  backgroundTracks, bcubed, evaluate, fscore, identityAt, pairwise, trackIdentity, videoItems,
-  type Label, type TimelineSegment,
+  appearanceItems, backgroundTracks, bcubed, creditPerson, evaluate, figuresByGroup, fscore, identityAt, pairwise, trackIdentity,
+  twoPersonAccuracy, videoItems, type Credit, type Label, type TimelineSegment,
 } from '../../bench/identity-metrics.ts';
 import { mulberry32 } from '../../pipeline/lib/synth/index.ts';
 
@@ -319,4 +319,118 @@ test('background tracks: a larger face of the same label in every frame of the t
     { track: null, frame: 'z/1', h: 70, label: 'D' }, { track: 'd', frame: 'z/1', h: 60, label: 'D' },
   ];
   assert.deepEqual([...backgroundTracks(faces)].sort(), ['bg', 'd']);
+});
+
+describe('every credited appearance (what a user sees)', () => {
+  test('a credit\'s person: plurality of its tracks, nulls ignored, ties to the smaller name', () => {
+    assert.equal(creditPerson(['Bo', 'Al', 'Bo', null, null, null]), 'Bo');
+    assert.equal(creditPerson(['Bo', 'Al']), 'Al');
+    assert.equal(creditPerson([null, null]), null);
+    assert.equal(creditPerson([]), null);
+  });
+
+  // v1: Al alone, credited twice (two cuts clustered apart: i1 and i2); v2: Al and Bo, right; v3: Bo, missed;
+  // v4: nobody, a stranger credited (i4).
+  const TRUE = new Map<string, string[]>([['v1', ['Al']], ['v2', ['Al', 'Bo']], ['v3', ['Bo']], ['v4', []]]);
+  const CREDITS: Credit[] = [
+    { video: 'v1', id: 'i1', person: 'Al' }, { video: 'v1', id: 'i2', person: 'Al' }, { video: 'v2', id: 'i1', person: 'Al' },
+    { video: 'v2', id: 'i3', person: 'Bo' }, { video: 'v4', id: 'i4', person: null },
+  ];
+  const items = appearanceItems(TRUE, CREDITS);
+
+  test('items: one per credit, one per uncredited true appearance; counts', () => {
+    assert.deepEqual(items.counts, { trueAppearances: 4, credits: 5, missed: 1, unlabelled: 1, repeated: 1, wrongVideo: 0 });
+    assert.equal(items.truth.get('v3\t~Bo'), 'Bo');
+    assert.equal(items.predicted.get('v3\t~Bo'), null);
+    assert.equal(items.truth.get('v4\ti4'), null);
+    assert.equal(items.truth.size, 6);
+  });
+
+  test('BCubed by hand: the split inside v1 and the miss cost recall only', () => {
+    // Al: v1i1, v2i1 (i1 = both Al: P 1, R 2/3), v1i2 (P 1, R 1/3); Bo: v2i3 (P 1, R 1/2), v3~Bo (singleton: P 1, R 1/2).
+    const all = figuresByGroup(items.truth, items.predicted, () => 'all').get('all')!;
+    close(all.bcubed.precision, 1, 'P');
+    close(all.bcubed.recall, (2 / 3 + 2 / 3 + 1 / 3 + 1 / 2 + 1 / 2) / 5, 'R');
+    assert.deepEqual({ items: all.items, people: all.people, found: all.found, ids: all.ids }, { items: 5, people: 2, found: 2, ids: 3 });
+    close(all.idsPerPerson, (2 + 1) / 2, 'IDs per person');
+    // The same as evaluate's BCubed with the unlabelled credit dropped.
+    const e = evaluate(items.truth, items.predicted, { unlabeled: 'drop' });
+    close(e.bcubed.precision, all.bcubed.precision);
+    close(e.bcubed.recall, all.bcubed.recall);
+  });
+
+  test('per group: each group averages its own items over the whole clustering', () => {
+    const g = figuresByGroup(items.truth, items.predicted, (p) => (p === 'Al' ? 'src-a' : 'src-b'));
+    assert.deepEqual([...g.keys()], ['src-a', 'src-b']);
+    close(g.get('src-a')!.bcubed.recall, 5 / 9, 'Al R');
+    close(g.get('src-b')!.bcubed.recall, 1 / 2, 'Bo R');
+    assert.equal(g.get('src-a')!.idsPerPerson, 2);
+    assert.equal(g.get('src-b')!.idsPerPerson, 1);
+  });
+
+  test('a merge of two people costs precision in both groups', () => {
+    // v5 shows Cy, credited under Al's i1: i1 = {Al, Al, Cy}.
+    const t = new Map([...TRUE, ['v5', ['Cy']]]);
+    const m = appearanceItems(t, [...CREDITS, { video: 'v5', id: 'i1', person: 'Cy' }]);
+    const g = figuresByGroup(m.truth, m.predicted, (p) => (p === 'Cy' ? 'c' : 'ab'));
+    // Al's i1 items: P 2/3 each; v1i2 P 1; Bo's two items P 1 → ab: (2/3 + 2/3 + 1 + 1 + 1) / 5. Cy: P 1/3, R 1.
+    close(g.get('ab')!.bcubed.precision, (2 / 3 + 2 / 3 + 3) / 5, 'ab P');
+    close(g.get('c')!.bcubed.precision, 1 / 3, 'c P');
+    close(g.get('c')!.bcubed.recall, 1, 'c R');
+    assert.equal(g.get('c')!.found, 0, 'Cy is the plurality of no ID');
+    assert.equal(g.get('c')!.people, 1);
+  });
+
+  test('unlabelled credits kept as singletons when asked', () => {
+    const g = figuresByGroup(items.truth, items.predicted, () => 'all', { unlabeled: 'singleton' }).get('all')!;
+    assert.equal(g.items, 5, 'the stranger is in no group');
+    const e = evaluate(items.truth, items.predicted);
+    assert.equal(e.nItems, 6);
+  });
+
+  test('two-person videos: exactly the two people\'s own IDs', () => {
+    const t = new Map<string, string[]>([...TRUE,
+      ['v6', ['Al', 'Bo']], // only Al credited: a miss
+      ['v7', ['Al', 'Bo']], // right, plus a stranger
+      ['v8', ['Al', 'Bo']], // Al under his second ID i2
+      ['v9', ['Bo', 'Al']], // both under i1 (a merge; the credit is Al's)
+      ['v10', ['Al', 'Al', 'Bo']], // right (a repeated name in the truth is one person)
+      ['v11', ['Al', 'Bo', 'Cy']], // three people: not counted
+    ]);
+    const c: Credit[] = [...CREDITS,
+      { video: 'v6', id: 'i1', person: 'Al' },
+      { video: 'v7', id: 'i1', person: 'Al' }, { video: 'v7', id: 'i3', person: 'Bo' }, { video: 'v7', id: 'i9', person: null },
+      { video: 'v8', id: 'i2', person: 'Al' }, { video: 'v8', id: 'i3', person: 'Bo' },
+      { video: 'v9', id: 'i1', person: 'Al' },
+      { video: 'v10', id: 'i3', person: 'Bo' }, { video: 'v10', id: 'i1', person: 'Al' },
+      { video: 'v11', id: 'i1', person: 'Al' },
+    ];
+    const strict = twoPersonAccuracy(t, c);
+    assert.equal(strict.own.get('Al'), 'i1');
+    assert.equal(strict.own.get('Bo'), 'i3');
+    assert.deepEqual({ videos: strict.videos, right: strict.right, wrong: strict.wrong }, { videos: 6, right: 2, wrong: ['v6', 'v7', 'v8', 'v9'] });
+    assert.equal(twoPersonAccuracy(t, c, { ignoreUnlabelled: true }).right, 3, 'v7 right without the stranger');
+    const none = twoPersonAccuracy(t, c, { inGroup: (p) => p === 'Cy' });
+    assert.equal(none.videos, 0);
+  });
+
+  test('one group over random credits agrees with evaluate (BCubed, people, found)', () => {
+    const rng = mulberry32(11);
+    for (let k = 0; k < 100; k++) {
+      const truth = new Map<string, string | null>(), pred = new Map<string, string | null>();
+      const n = 1 + Math.floor(rng() * 30);
+      for (let i = 0; i < n; i++) {
+        truth.set(`x${i}`, rng() < 0.15 ? null : `p${Math.floor(rng() * 5)}`);
+        pred.set(`x${i}`, rng() < 0.15 ? null : `c${Math.floor(rng() * 6)}`);
+      }
+      const e = evaluate(truth, pred, { unlabeled: 'drop' });
+      const g = figuresByGroup(truth, pred, () => 'all').get('all');
+      if (!g) { assert.equal(e.nItems, 0); continue; }
+      close(g.bcubed.precision, e.bcubed.precision, 'P');
+      close(g.bcubed.recall, e.bcubed.recall, 'R');
+      assert.equal(g.people, e.nTrue);
+      assert.equal(g.found, e.nFound);
+      assert.equal(g.items, e.nItems);
+    }
+  });
 });
