@@ -6,11 +6,27 @@
 //       [--seed 1] [--people 40] [--videos 150] [--size 720x1280] [--fps 25] [--jobs 2]
 //       [--min-photos 3] [--sources lfw,faceapi_bbt] [--duo 0.15] [--none 0.1] [--reposts 0.15]
 //       [--repeats 0.1] [--mean 2] [--person-sd 0.3] [--video-sd 0.2] [--posting-sd 0.1] [--force]
+//       [--hard] [--crf 23, 28 with --hard]
 //
 // Input: any folder laid out like ../shared/data/faces: MANIFEST.csv (source, identity, path, kind,
 // width, height) and the files it lists. Only kind = photo of real identities are used (identity
 // `_group` is skipped); the same identity name in two sources is one person; a person needs at
 // least --min-photos photos. --people people are drawn (seeded) from those.
+// Extra sets (EXTRA_SETS: `varied/`, with its own MANIFEST.csv of person,file,sha256,source_repo,…)
+// are read only when --sources names them: `--sources varied` takes the whole set, `varied/codebasics`
+// or `varied/saadhaxxan` one repository's people (a photo's source is `varied/<repo owner>`); they
+// mix with main sources (`--sources lfw,varied`). Without --sources every main-MANIFEST source is used
+// and no extra set, so the default benchmark (seed 1: the README's) is byte for byte what it was.
+//
+// --hard: faces as real ads show them. Every photo is placed so its face (YuNet's largest, found at
+// render time; a centred guess when none) is small — 7.5–16 % of the video's height, 48–102 px once
+// the pipeline decodes at 640 px — somewhere around the middle, cropped by the frame edges, over its
+// blurred backdrop; each photo also gets, independently (degradeFor): a cover over part of the face
+// (40 %: a dark sunglasses band on the eye line, a caption box over the lower face, or a panel over one
+// side), a colour grade (60 %: brightness, saturation, hue, tint, contrast; some black and white), a
+// blur (40 %) and a low-resolution JPEG round trip (40 %: the face brought down to 36–64 px); one-person
+// videos have 3–5 cuts with different photos; the video is encoded at crf 28. The people are the
+// same as without --hard (same seed); the videos are not.
 //
 // Output (nothing else is written there):
 //   <out>/media/<name>   MP4 (H.264) files without extension: v001 … (the composed videos) and
@@ -60,6 +76,8 @@ import type { TimelineSegment } from './identity-metrics.ts';
 
 export const GENERATOR_VERSION = 1;
 export const URL_BASE = 'https://bench.invalid/v/';
+/** Version of the hard treatment's rendering (face finding, cover, grade, blur, low resolution), in hard media specs only. */
+const HARD_RENDER_VERSION = 1;
 /** Supersampling the stills are rendered at (passed to composeVideo; the pre-rendered canvases match it). */
 const SUPERSAMPLE = 1.5;
 
@@ -88,7 +106,15 @@ export interface GenOptions {
   videoSd: number;
   postingSd: number;
   crf: number;
+  /**
+   * Hard variant (absent = off; only set when on, so default plans and their hashes are unchanged):
+   * faces placed small, softened, colour-graded, partly covered, more cuts per video (see the header).
+   */
+  hard?: boolean;
 }
+
+/** The video quality (libx264 crf) of hard benchmarks unless --crf says otherwise. */
+export const HARD_CRF = 28;
 
 export const DEFAULTS: GenOptions = {
   seed: 1, people: 40, videos: 150, width: 720, height: 1280, fps: 25, minPhotos: 3, sources: [],
@@ -122,9 +148,50 @@ export function parseCsv(text: string): string[][] {
   return rows;
 }
 
-/** The photos of each real identity in a faces folder (sorted), from its MANIFEST.csv. */
+/** Sub-folders with their own manifest (person,file,sha256,source_repo,...), read only when --sources names them. */
+export const EXTRA_SETS = ['varied'] as const;
+
+/**
+ * Whether a photo of `source` is wanted by a --sources list: an exact name (`varied/codebasics`) or
+ * its set (`varied` takes every `varied/...`). An empty list takes every source of the main MANIFEST
+ * (not the extra sets, so the default benchmark is what it always was).
+ */
+export function sourceWanted(source: string, sources: readonly string[]): boolean {
+  const set = source.split('/')[0];
+  if (!sources.length) return !(EXTRA_SETS as readonly string[]).includes(set);
+  return sources.includes(source) || sources.includes(set);
+}
+
+/**
+ * Rows of an extra set's MANIFEST.csv (person, file, source_repo, …; no sizes) as main-MANIFEST photos:
+ * path `<set>/<file>`, source `<set>/<owner of source_repo>`, the size after EXIF orientation.
+ */
+async function extraSetPhotos(dir: string, set: string, text: string): Promise<Array<Photo & { identity: string }>> {
+  const [header, ...rows] = parseCsv(text);
+  const col = (name: string) => {
+    const i = header.findIndex((h) => h.trim().toLowerCase() === name);
+    if (i < 0) throw new Error(`${join(dir, set, 'MANIFEST.csv')}: no column '${name}' (found: ${header.join(', ')})`);
+    return i;
+  };
+  const [cPerson, cFile, cRepo] = ['person', 'file', 'source_repo'].map(col);
+  const out: Array<Photo & { identity: string }> = [];
+  for (const r of rows) {
+    const path = `${set}/${r[cFile]}`;
+    const m = await sharp(join(dir, path)).metadata();
+    const swap = (m.orientation ?? 1) >= 5;
+    const [width, height] = swap ? [m.height!, m.width!] : [m.width!, m.height!];
+    out.push({ identity: r[cPerson].trim(), path, source: `${set}/${r[cRepo].split('/')[0]}`, width, height });
+  }
+  return out;
+}
+
+/**
+ * The photos of each real identity in a faces folder (sorted), from its MANIFEST.csv, plus the extra
+ * sets (EXTRA_SETS, e.g. varied/MANIFEST.csv) when `sources` names them (see sourceWanted).
+ */
 export async function loadFaces(dir: string, sources: readonly string[] = []): Promise<{ identities: Identity[]; manifestSha256: string }> {
   const text = await readFile(join(dir, 'MANIFEST.csv'), 'utf8');
+  const hash = createHash('sha256').update(text);
   const [header, ...rows] = parseCsv(text);
   const col = (name: string) => {
     const i = header.findIndex((h) => h.trim().toLowerCase() === name);
@@ -136,16 +203,27 @@ export async function loadFaces(dir: string, sources: readonly string[] = []): P
   for (const r of rows) {
     const identity = r[cId]?.trim();
     if (!identity || identity === '_group' || r[cKind]?.trim() !== 'photo') continue;
-    if (sources.length && !sources.includes(r[cSource])) continue;
+    if (!sourceWanted(r[cSource], sources)) continue;
     const photo = { path: r[cPath], source: r[cSource], width: Number(r[cW]), height: Number(r[cH]) };
     if (!(photo.width > 0 && photo.height > 0)) throw new Error(`MANIFEST.csv: bad size for ${photo.path}`);
     if (!by.has(identity)) by.set(identity, []);
     const list = by.get(identity)!;
     if (!list.some((x) => x.path === photo.path)) list.push(photo);
   }
+  for (const set of EXTRA_SETS) {
+    if (!sources.some((s) => s.split('/')[0] === set)) continue;
+    const extra = await readFile(join(dir, set, 'MANIFEST.csv'), 'utf8');
+    hash.update(`\n${set}/MANIFEST.csv\n`).update(extra);
+    for (const { identity, ...photo } of await extraSetPhotos(dir, set, extra)) {
+      if (!sourceWanted(photo.source, sources)) continue;
+      if (!by.has(identity)) by.set(identity, []);
+      const list = by.get(identity)!;
+      if (!list.some((x) => x.path === photo.path)) list.push(photo);
+    }
+  }
   const identities = [...by.entries()].map(([identity, photos]) => ({ identity, photos: photos.sort((a, b) => cmp(a.path, b.path)) }))
     .sort((a, b) => cmp(a.identity, b.identity));
-  return { identities, manifestSha256: createHash('sha256').update(text).digest('hex') };
+  return { identities, manifestSha256: hash.digest('hex') };
 }
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -153,8 +231,28 @@ const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 // ---- the plan (pure) ---------------------------------------------------------------------------
 
 /** How a photo fills its frame: cropped to cover it, or whole on a blurred backdrop of itself. */
-export type Framing = { kind: 'fill' } | { kind: 'fit'; scale: number; centerY: number };
-export interface PlacedPhoto { path: string; identity: string; mirror: boolean; framing: Framing }
+export type Framing = { kind: 'fill' } | { kind: 'fit'; scale: number; centerY: number }
+  /** Hard benchmarks: the photo scaled so its face is `faceH` of the still's height, face centre at (cx, cy), over its blurred backdrop. */
+  | { kind: 'face'; faceH: number; cx: number; cy: number };
+
+/**
+ * What a hard benchmark does to a photo before framing it, relative to its face (found by YuNet when
+ * the benchmark is rendered; a centred guess when none is found): cover, grade, blur, lower resolution.
+ */
+export interface Degrade {
+  /** Something over part of the face: a dark band over the eyes (sunglasses), a caption box over the
+   *  lower face, or a panel over one side; `at` = where it starts (fraction of the face box), `color` its fill. */
+  cover: null | { kind: 'band' | 'caption' | 'side'; at: number; color: Rgb; opacity: number; flip: boolean };
+  /** Colour grade: sharp modulate + a per-channel gain (tint) + contrast; grey = black and white. */
+  grade: null | { brightness: number; saturation: number; hue: number; tint: [number, number, number]; contrast: number; grey: boolean };
+  /** Gaussian blur sigma as a fraction of the face height (0 = none). */
+  blur: number;
+  /** The photo brought down so its face is this many px high, JPEG-encoded at `jpeg` quality, then scaled back up (0 = none). */
+  lowRes: number;
+  jpeg: number;
+}
+
+export interface PlacedPhoto { path: string; identity: string; mirror: boolean; framing: Framing; degrade?: Degrade }
 
 export type PlannedSegment =
   | { kind: 'photo'; durationS: number; motion: KenBurns; photo: PlacedPhoto }
@@ -229,6 +327,34 @@ function framingFor(rng: Rng, photo: Photo, targetAspect: number, fillAllowed: b
   return { kind: 'fit', scale: round4(uniform(rng, 0.72, 1)), centerY: round4(uniform(rng, 0.4, 0.6)) };
 }
 
+/**
+ * Hard benchmarks: a small face somewhere off the centre. `heightShare` = the still's height / the video's
+ * (a stacked half is about 0.5), so the face is 7.5–16 % of the video's height whatever the layout: 96–205 px
+ * of a 1280 px video, 48–102 px once the pipeline decodes frames at 640 px (its size gate is 40 px).
+ */
+function hardFraming(rng: Rng, heightShare: number): Framing {
+  return { kind: 'face', faceH: round4(uniform(rng, 0.075, 0.16) / heightShare), cx: round4(uniform(rng, 0.3, 0.7)), cy: round4(uniform(rng, 0.3, 0.7)) };
+}
+
+const COVER_COLOURS: Rgb[] = [[255, 255, 255], [20, 20, 24], [230, 40, 60], [250, 200, 30], [30, 110, 230]];
+
+/** A hard benchmark's treatment of one photo (its own seeded stream: the plan's other draws do not depend on it). */
+export function degradeFor(rng: Rng): Degrade {
+  const c = rng();
+  const cover: Degrade['cover'] = c < 0.15 ? { kind: 'band', at: round4(uniform(rng, 0.3, 0.4)), color: [12, 12, 14], opacity: round4(uniform(rng, 0.85, 0.97)), flip: false }
+    : c < 0.3 ? { kind: 'caption', at: round4(uniform(rng, 0.55, 0.75)), color: COVER_COLOURS[Math.floor(rng() * COVER_COLOURS.length)], opacity: round4(uniform(rng, 0.8, 1)), flip: false }
+      : c < 0.4 ? { kind: 'side', at: round4(uniform(rng, 0.2, 0.38)), color: COVER_COLOURS[Math.floor(rng() * COVER_COLOURS.length)], opacity: 1, flip: rng() < 0.5 }
+        : null;
+  const grade: Degrade['grade'] = rng() < 0.6 ? {
+    brightness: round4(uniform(rng, 0.7, 1.2)), saturation: round4(uniform(rng, 0.3, 1.6)), hue: Math.round(uniform(rng, -25, 25)),
+    tint: [round4(uniform(rng, 0.85, 1.15)), round4(uniform(rng, 0.9, 1.1)), round4(uniform(rng, 0.85, 1.15))],
+    contrast: round4(uniform(rng, 0.75, 1.3)), grey: rng() < 0.15,
+  } : null;
+  const blur = rng() < 0.4 ? round4(uniform(rng, 0.01, 0.03)) : 0;
+  const low = rng() < 0.4;
+  return { cover, grade, blur, lowRes: low ? Math.round(uniform(rng, 36, 64)) : 0, jpeg: low ? Math.round(uniform(rng, 20, 45)) : 0 };
+}
+
 /** The whole benchmark, decided before any file is written. */
 export function makePlan(all: readonly Identity[], options: GenOptions): Plan {
   const o = options;
@@ -296,8 +422,10 @@ export function makePlan(all: readonly Identity[], options: GenOptions): Plan {
     const r = rng('video', name);
     const intro = r() < 0.3 ? brands[Math.floor(r() * brands.length)] : null;
     const segs: PlannedSegment[] = [];
-    const place = (identity: string, aspect: number, fill: boolean): PlacedPhoto => {
+    const hr = o.hard ? rng('hard', name) : null;
+    const place = (identity: string, aspect: number, fill: boolean, heightShare = 1): PlacedPhoto => {
       const photo = deal(identity);
+      if (hr) return { path: photo.path, identity, mirror: r() < 0.3, framing: hardFraming(hr, heightShare), degrade: degradeFor(hr) };
       return { path: photo.path, identity, mirror: r() < 0.3, framing: framingFor(r, photo, aspect, fill) };
     };
     const filler = (durationS: number): PlannedSegment => {
@@ -315,7 +443,8 @@ export function makePlan(all: readonly Identity[], options: GenOptions): Plan {
       const photoS = total - fillerS;
       const have = photosOf.get(who)!.length;
       // 2–4 different photos (fewer only if the person has fewer), each on screen ≥ 1.5 s.
-      const k = Math.max(Math.min(2, have), Math.min(randInt(r, 2, 4), have, Math.floor(photoS / 2)));
+      // Hard: 3–5 cuts (different photos of the one person, each cut clustered on its own).
+      const k = Math.max(Math.min(2, have), Math.min(o.hard ? randInt(r, 3, 5) : randInt(r, 2, 4), have, Math.floor(photoS / 2)));
       for (const d of split(r, photoS, k, 1.5)) segs.push({ kind: 'photo', durationS: d, motion: motion(r), photo: place(who, portrait, true) });
       if (fillerS > 0) segs.splice(randInt(r, 0, segs.length), 0, filler(fillerS));
     } else if (type === 'duo') {
@@ -329,7 +458,7 @@ export function makePlan(all: readonly Identity[], options: GenOptions): Plan {
         const half = layout === 'stack' ? o.width / (o.height / 2) : (o.width / 2) / o.height;
         const [first, second] = r() < 0.5 ? [a, b] : [b, a]; // top/bottom or left/right
         segs.push({ kind: 'pair', durationS: round1(uniform(r, 2.5, 6)), motion: motion(r), layout,
-          photos: [place(first, half, layout === 'stack'), place(second, half, layout === 'stack')] });
+          photos: [place(first, half, layout === 'stack', layout === 'stack' ? 0.5 : 1), place(second, half, layout === 'stack', layout === 'stack' ? 0.5 : 1)] });
       }
       for (const who of [a, b]) {
         if (r() < 0.5) segs.push({ kind: 'photo', durationS: round1(uniform(r, 1.5, 3.5)), motion: motion(r), photo: place(who, portrait, true) });
@@ -529,7 +658,7 @@ export function planHash(plan: Plan, manifestSha256: string): string {
  * 'fit' shows it whole, `scale` of the frame width (at most 85 % of its height), centred at
  * `centerY`, over a dimmed, blurred cover of itself. EXIF orientation is applied.
  */
-export async function renderPhoto(src: string, framing: Framing, width: number, height: number): Promise<Buffer> {
+export async function renderPhoto(src: string, framing: Exclude<Framing, { kind: 'face' }>, width: number, height: number): Promise<Buffer> {
   if (framing.kind === 'fill') {
     return sharp(src, { failOn: 'error' }).rotate().resize(width, height, { fit: 'cover', position: 'centre', kernel: 'lanczos3' })
       .removeAlpha().toColourspace('srgb').png({ compressionLevel: 1 }).toBuffer();
@@ -549,13 +678,144 @@ export async function renderPhoto(src: string, framing: Framing, width: number, 
     .composite([{ input: fg.data, left, top }]).png({ compressionLevel: 1 }).toBuffer();
 }
 
+// ---- hard benchmarks: the face in each photo, and what is done to it ------------------------------
+
+/** A face box in a photo's pixels (after EXIF orientation), with the eye line's y when the detector gives eyes. */
+export interface FaceBox { x: number; y: number; w: number; h: number; eyeY: number | null }
+
+type Detect = (img: { data: Uint8Array; width: number; height: number; channels: 3 }) => Promise<Array<{ box: { x: number; y: number; w: number; h: number }; score: number; points: Array<[number, number]> | null }>>;
+let detector: Promise<Detect> | null = null;
+let detectQueue: Promise<unknown> = Promise.resolve();
+
+/** YuNet (the onnx engine's detector), loaded once, one call at a time. */
+function yunet(): Promise<Detect> {
+  detector ??= (async () => {
+    const [{ loadEngine }, { DEFAULT_DETECT }] = await Promise.all([import('../pipeline/lib/faces/engine.ts'), import('../pipeline/lib/faces/detect.ts')]);
+    const engine = await loadEngine({ engine: 'onnx' });
+    const opts = { ...DEFAULT_DETECT, detector: 'yunet' as const, minScore: 0.5 };
+    return (img) => {
+      const run = detectQueue.then(() => engine.detect(img, opts));
+      detectQueue = run.catch(() => undefined);
+      return run as ReturnType<Detect>;
+    };
+  })();
+  return detector;
+}
+
+const faceBoxes = new Map<string, Promise<FaceBox>>();
+
+/** The largest face YuNet finds in an oriented photo (seen at ≤ 800 px), or a centred guess (the middle 40 % × 45 %). */
+export function faceIn(src: string, rgb: Buffer, width: number, height: number): Promise<FaceBox> {
+  let p = faceBoxes.get(src);
+  if (!p) {
+    p = (async () => {
+      const k = Math.min(1, 800 / Math.max(width, height));
+      const w = Math.max(1, Math.round(width * k)), h = Math.max(1, Math.round(height * k));
+      const small = k < 1 ? await sharp(rgb, { raw: { width, height, channels: 3 } }).resize(w, h, { kernel: 'lanczos3' }).raw().toBuffer() : rgb;
+      const faces = await (await yunet())({ data: small, width: w, height: h, channels: 3 });
+      const best = faces.filter((f) => f.box.w > 8).sort((a, b) => b.box.w * b.box.h - a.box.w * a.box.h)[0];
+      if (!best) return { x: 0.3 * width, y: 0.2 * height, w: 0.4 * width, h: 0.45 * height, eyeY: null };
+      const eyes = best.points?.slice(0, 2);
+      return { x: best.box.x / k, y: best.box.y / k, w: best.box.w / k, h: best.box.h / k, eyeY: eyes?.length === 2 ? (eyes[0][1] + eyes[1][1]) / 2 / k : null };
+    })();
+    faceBoxes.set(src, p);
+  }
+  return p;
+}
+
+const hex = ([r, g, b]: Rgb) => `#${[r, g, b].map((v) => v.toString(16).padStart(2, '0')).join('')}`;
+
+/** The SVG overlay (photo-sized) of a cover over part of the face. */
+export function coverSvg(cover: NonNullable<Degrade['cover']>, face: FaceBox, width: number, height: number): string {
+  let x: number, y: number, w: number, h: number;
+  if (cover.kind === 'band') {
+    const cy = face.eyeY ?? face.y + cover.at * face.h;
+    h = 0.24 * face.h; y = cy - h / 2; x = face.x - 0.08 * face.w; w = 1.16 * face.w;
+  } else if (cover.kind === 'caption') {
+    y = face.y + cover.at * face.h; h = Math.max(0.35 * face.h, height - y); x = 0; w = width;
+  } else {
+    w = (cover.at + 0.3) * face.w; y = 0; h = height;
+    x = cover.flip ? face.x + face.w * (1 - cover.at) : face.x - 0.3 * face.w;
+  }
+  const r = cover.kind === 'band' ? 0.3 * h : 0;
+  const f = (v: number) => v.toFixed(1);
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect x="${f(x)}" y="${f(y)}" width="${f(w)}" height="${f(h)}" rx="${f(r)}" fill="${hex(cover.color)}" fill-opacity="${cover.opacity}"/></svg>`;
+}
+
+/** A photo (oriented, sRGB) with a hard benchmark's treatment applied, as raw RGB, and its face box in those pixels. */
+export async function degradedPhoto(src: string, d: Degrade | undefined): Promise<{ data: Buffer; width: number; height: number; face: FaceBox }> {
+  const raw = await sharp(src, { failOn: 'error' }).rotate().removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+  let { width, height } = raw.info;
+  let data = raw.data;
+  let face = await faceIn(src, data, width, height);
+  const img = (buf: Buffer, w = width, h = height) => sharp(buf, { raw: { width: w, height: h, channels: 3 } });
+  if (!d) return { data, width, height, face };
+  if (d.cover) data = await img(data).composite([{ input: Buffer.from(coverSvg(d.cover, face, width, height)) }]).removeAlpha().raw().toBuffer();
+  if (d.grade) {
+    const g = d.grade;
+    data = await img(data).modulate({ brightness: g.brightness, saturation: g.saturation, hue: g.hue }).removeAlpha().raw().toBuffer();
+    const luma: [number, number, number] = [0.299, 0.587, 0.114];
+    if (g.grey) data = await img(data).recomb([luma, luma, luma]).removeAlpha().raw().toBuffer();
+    data = await img(data).linear(g.tint.map((t) => t * g.contrast), g.tint.map((t) => t * 128 * (1 - g.contrast))).removeAlpha().raw().toBuffer();
+  }
+  if (d.blur > 0) data = await img(data).blur(Math.max(0.3, d.blur * face.h)).raw().toBuffer();
+  if (d.lowRes > 0 && d.lowRes < face.h) {
+    const k = d.lowRes / face.h;
+    const w = Math.max(2, Math.round(width * k)), h = Math.max(2, Math.round(height * k));
+    const jpeg = await img(data).resize(w, h, { kernel: 'cubic' }).jpeg({ quality: d.jpeg, mozjpeg: false }).toBuffer();
+    data = await sharp(jpeg).removeAlpha().toColourspace('srgb').raw().toBuffer();
+    face = { x: face.x * (w / width), y: face.y * (h / height), w: face.w * (w / width), h: face.h * (h / height), eyeY: face.eyeY === null ? null : face.eyeY * (h / height) };
+    width = w; height = h;
+  }
+  return { data, width, height, face };
+}
+
+/**
+ * A hard benchmark's still: the (degraded) photo scaled so its face is `faceH` of the still's height with
+ * its centre at (cx, cy), cropped by the still's edges, over a dimmed, blurred cover of itself.
+ */
+export async function renderFaceFramed(photo: { data: Buffer; width: number; height: number; face: FaceBox },
+  framing: Extract<Framing, { kind: 'face' }>, width: number, height: number): Promise<Buffer> {
+  const { data, width: W0, height: H0, face } = photo;
+  const src = () => sharp(data, { raw: { width: W0, height: H0, channels: 3 } });
+  const small = { width: Math.max(2, Math.round(width / 40)), height: Math.max(2, Math.round(height / 40)) };
+  const bgSmall = await src().resize(small.width, small.height, { fit: 'cover' }).raw().toBuffer({ resolveWithObject: true });
+  const bg = await sharp(bgSmall.data, { raw: { width: bgSmall.info.width, height: bgSmall.info.height, channels: 3 } })
+    .resize(width, height, { fit: 'fill', kernel: 'cubic' }).blur(4).modulate({ brightness: 0.45 }).removeAlpha().raw().toBuffer();
+  const s = (framing.faceH * height) / face.h;
+  const left = framing.cx * width - (face.x + face.w / 2) * s;
+  const top = framing.cy * height - (face.y + face.h / 2) * s;
+  // The part of the photo that lands on the still, in photo pixels.
+  const sx0 = Math.max(0, Math.floor(-left / s)), sx1 = Math.min(W0, Math.ceil((width - left) / s));
+  const sy0 = Math.max(0, Math.floor(-top / s)), sy1 = Math.min(H0, Math.ceil((height - top) / s));
+  const base = sharp(bg, { raw: { width, height, channels: 3 } });
+  if (sx1 - sx0 < 1 || sy1 - sy0 < 1) return base.png({ compressionLevel: 1 }).toBuffer();
+  const ox = Math.round(left + sx0 * s), oy = Math.round(top + sy0 * s);
+  const ow = Math.max(1, Math.round((sx1 - sx0) * s)), oh = Math.max(1, Math.round((sy1 - sy0) * s));
+  let fg = await src().extract({ left: sx0, top: sy0, width: sx1 - sx0, height: sy1 - sy0 })
+    .resize(ow, oh, { fit: 'fill', kernel: 'lanczos3' }).raw().toBuffer();
+  // Clip the scaled piece to the still (rounding can overhang by a pixel or two).
+  const cx0 = Math.max(0, -ox), cy0 = Math.max(0, -oy);
+  const cw = Math.min(ow - cx0, width - Math.max(0, ox)), ch = Math.min(oh - cy0, height - Math.max(0, oy));
+  if (cw < 1 || ch < 1) return base.png({ compressionLevel: 1 }).toBuffer();
+  if (cx0 || cy0 || cw !== ow || ch !== oh) fg = await sharp(fg, { raw: { width: ow, height: oh, channels: 3 } }).extract({ left: cx0, top: cy0, width: cw, height: ch }).raw().toBuffer();
+  return base.composite([{ input: fg, raw: { width: cw, height: ch, channels: 3 }, left: Math.max(0, ox), top: Math.max(0, oy) }])
+    .png({ compressionLevel: 1 }).toBuffer();
+}
+
+/** A planned photo rendered to exactly width x height (PNG): hard framing and treatment, or renderPhoto. */
+async function renderPlaced(src: string, p: PlacedPhoto, width: number, height: number): Promise<Buffer> {
+  if (p.framing.kind !== 'face') return renderPhoto(src, p.framing, width, height);
+  return renderFaceFramed(await degradedPhoto(src, p.degrade), p.framing, width, height);
+}
+
 async function composePlanned(v: PlannedVideo, facesDir: string, mediaDir: string, o: GenOptions, work: string) {
   const { sw, sh } = stillSize(o.width, o.height);
   const gap = Math.max(2, Math.round(sw / 120));
   let k = 0;
   const still = async (p: PlacedPhoto, w: number, h: number) => {
     const file = join(work, `${v.name}-${k++}.png`);
-    await writeFile(file, await renderPhoto(join(facesDir, p.path), p.framing, w, h));
+    await writeFile(file, await renderPlaced(join(facesDir, p.path), p, w, h));
     return { path: file, mirror: p.mirror };
   };
   const segments: Segment[] = [];
@@ -594,7 +854,8 @@ const PARTIAL = /^\.v\d+(-r)?\..*\.partial$/;
 export function mediaSpecs(plan: Plan, manifestSha256: string): Record<string, string> {
   const o = plan.options;
   const h = (x: unknown) => createHash('sha256').update(JSON.stringify(x)).digest('hex');
-  const render = { v: GENERATOR_VERSION, manifestSha256, seed: o.seed, width: o.width, height: o.height, fps: o.fps, crf: o.crf, supersample: SUPERSAMPLE };
+  const render = { v: GENERATOR_VERSION, manifestSha256, seed: o.seed, width: o.width, height: o.height, fps: o.fps, crf: o.crf, supersample: SUPERSAMPLE,
+    ...(o.hard ? { hard: HARD_RENDER_VERSION } : {}) };
   const out: Record<string, string> = {};
   for (const v of plan.videos) out[v.name] = h({ render, name: v.name, intro: v.intro, segments: v.segments });
   for (const r of plan.reposts) out[r.name] = h({ of: out[r.of], repost: r });
@@ -692,6 +953,7 @@ async function main(): Promise<void> {
     faces: { type: 'string' }, out: { type: 'string' }, seed: num, people: num, videos: num, size: num, fps: num, jobs: num,
     'min-photos': num, sources: num, duo: num, none: num, reposts: num, repeats: num,
     mean: num, 'person-sd': num, 'video-sd': num, 'posting-sd': num, crf: num, force: { type: 'boolean', default: false },
+    hard: { type: 'boolean', default: false },
   } });
   if (!values.faces || !values.out) throw new Error('usage: identity-gen --faces DIR --out DIR [--seed N] [--people P] [--videos V] [--size WxH] (see the file header)');
   const n = (v: string | undefined, d: number, name: string) => {
@@ -709,8 +971,9 @@ async function main(): Promise<void> {
     reposts: n(values.reposts, DEFAULTS.reposts, 'reposts'), repeats: n(values.repeats, DEFAULTS.repeats, 'repeats'),
     mean: n(values.mean, DEFAULTS.mean, 'mean'), personSd: n(values['person-sd'], DEFAULTS.personSd, 'person-sd'),
     videoSd: n(values['video-sd'], DEFAULTS.videoSd, 'video-sd'), postingSd: n(values['posting-sd'], DEFAULTS.postingSd, 'posting-sd'),
-    crf: n(values.crf, DEFAULTS.crf, 'crf'),
+    crf: n(values.crf, values.hard ? HARD_CRF : DEFAULTS.crf, 'crf'),
   };
+  if (values.hard) o.hard = true;
   if (o.duo + o.none > 1) throw new RangeError('--duo + --none must be ≤ 1');
   const jobs = n(values.jobs, 2, 'jobs');
   const out = resolve(values.out);

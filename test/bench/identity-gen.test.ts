@@ -9,7 +9,12 @@ import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
 import { runProgram } from '../../pipeline/lib/frames/index.ts';
 import { sha256File } from '../../pipeline/lib/synth/index.ts';
-import { DEFAULTS, generate, loadFaces, makePlan, parseCsv, plannedVideoDuration, type GenOptions, type Truth } from '../../bench/identity-gen.ts';
+import {
+  DEFAULTS, coverSvg, generate, loadFaces, makePlan, parseCsv, planHash, plannedVideoDuration, renderFaceFramed, sourceWanted,
+  type GenOptions, type PlacedPhoto, type Truth,
+} from '../../bench/identity-gen.ts';
+import { SHARED } from '../helpers/project.ts';
+import { existsSync } from 'node:fs';
 import { identityAt } from '../../bench/identity-metrics.ts';
 
 // Each person's photos are one saturated colour (slightly varied per photo), so a pixel tells whose photo it is.
@@ -177,5 +182,119 @@ describe('identity-gen', () => {
       }
     }
     assert.ok(checked >= 6, `only ${checked} points checked`);
+  });
+});
+
+describe('identity-gen: extra sets, sources and the hard variant', () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'identity-gen-hard-'));
+    await makeFaces(dir);
+    // An extra set laid out like ../shared/data/faces/varied: its own MANIFEST (no sizes), two repositories.
+    const lines = ['person,file,sha256,source_repo,source_commit,source_path'];
+    for (const [id, owner, n] of [['Cyan_Person', 'alice', 3], ['Pink_Person', 'bob', 4]] as const) {
+      await mkdir(join(dir, 'varied', id), { recursive: true });
+      for (let k = 0; k < n; k++) {
+        await sharp({ create: { width: 120 + 10 * k, height: 160, channels: 3, background: id === 'Cyan_Person' ? '#20c0d0' : '#e060b0' } })
+          .jpeg().toFile(join(dir, 'varied', id, `0${k}.jpg`));
+        lines.push(`${id},${id}/0${k}.jpg,x,${owner}/repo,c,p`);
+      }
+    }
+    await writeFile(join(dir, 'varied', 'MANIFEST.csv'), lines.join('\n') + '\n');
+  });
+  after(async () => { await rm(dir, { recursive: true, force: true }); });
+
+  test('--sources: exact names or a whole set; the default leaves the extra sets out', () => {
+    assert.equal(sourceWanted('lfw', []), true);
+    assert.equal(sourceWanted('varied/alice', []), false);
+    assert.equal(sourceWanted('varied/alice', ['varied']), true);
+    assert.equal(sourceWanted('varied/alice', ['varied/bob']), false);
+    assert.equal(sourceWanted('lfw', ['varied']), false);
+    assert.equal(sourceWanted('lfw', ['lfw', 'varied/bob']), true);
+  });
+
+  test('the extra set: photos under <set>/, source <set>/<repo owner>, sizes read from the files; the main hash unchanged without it', async () => {
+    const plain = await loadFaces(dir);
+    assert.ok(!plain.identities.some((i) => i.identity === 'Cyan_Person'));
+    const v = await loadFaces(dir, ['varied']);
+    assert.deepEqual(v.identities.map((i) => `${i.identity}:${i.photos.length}`), ['Cyan_Person:3', 'Pink_Person:4']);
+    assert.deepEqual(v.identities[0].photos[2], { path: 'varied/Cyan_Person/02.jpg', source: 'varied/alice', width: 140, height: 160 });
+    assert.notEqual(v.manifestSha256, plain.manifestSha256);
+    assert.equal((await loadFaces(dir, ['src'])).manifestSha256, plain.manifestSha256);
+    const bob = await loadFaces(dir, ['varied/bob', 'src']);
+    assert.deepEqual(bob.identities.map((i) => i.identity), ['Blue_Person', 'Few', 'Green_Person', 'Pink_Person', 'Red_Person', 'Yellow_Person']);
+  });
+
+  test('the default plan is what it was before the hard variant (no hard fields; the shared bench hash)', async () => {
+    const { identities } = await loadFaces(dir);
+    const plan = makePlan(identities, { ...OPTS, people: 4, videos: 12 });
+    assert.ok(!('hard' in plan.options));
+    const json = JSON.stringify(plan);
+    assert.ok(!json.includes('degrade') && !json.includes('"face"'), 'no hard fields in a default plan');
+    const manifest = join(SHARED, 'data/faces/MANIFEST.csv');
+    if (!existsSync(manifest)) return;
+    // The committed README's identity bench (seed 1, 40 people, 150 videos): truth.json plan_sha256 of its runs.
+    const shared = await loadFaces(join(SHARED, 'data/faces'));
+    const h = planHash(makePlan(shared.identities, DEFAULTS), shared.manifestSha256);
+    if (shared.manifestSha256 === '4f37a722edf7fad64c233d66409488ad0ebf9170884d73b585dbc58a5f19d3f9') {
+      assert.equal(h, '32857e50f6c3cb6311e864f4e3dcbd6422b80ad167a3d4f49aff9a3c5abde48f');
+    }
+  });
+
+  test('the hard plan: same people, every photo small and treated, 3 or more cuts where photos allow, deterministic', async () => {
+    const { identities } = await loadFaces(dir, ['src', 'varied']);
+    const o = { ...OPTS, people: 5, videos: 16, hard: true };
+    const hard = makePlan(identities, o);
+    assert.deepEqual(hard, makePlan(identities, o));
+    assert.deepEqual(hard.people, makePlan(identities, { ...OPTS, people: 5, videos: 16 }).people);
+    const placed: PlacedPhoto[] = hard.videos.flatMap((v) => v.segments.flatMap((s) => (s.kind === 'photo' ? [s.photo] : s.kind === 'pair' ? s.photos : [])));
+    assert.ok(placed.length > 10);
+    for (const p of placed) {
+      assert.equal(p.framing.kind, 'face');
+      assert.ok(p.degrade, p.path);
+      if (p.framing.kind === 'face') assert.ok(p.framing.faceH >= 0.075 - 1e-9 && p.framing.faceH <= 0.32 + 1e-9, String(p.framing.faceH));
+    }
+    const kinds = new Set(placed.map((p) => p.degrade!.cover?.kind ?? 'none'));
+    assert.ok(kinds.size >= 2, [...kinds].join());
+    assert.ok(placed.some((p) => p.degrade!.grade) && placed.some((p) => p.degrade!.blur > 0) && placed.some((p) => p.degrade!.lowRes > 0));
+    for (const v of hard.videos.filter((x) => x.type === 'solo')) {
+      const have = identities.find((i) => i.identity === v.identities[0])!.photos.length;
+      const cuts = v.segments.filter((s) => s.kind === 'photo').length;
+      const photoS = v.segments.reduce((t, s) => t + (s.kind === 'photo' ? s.durationS : 0), 0);
+      if (have >= 3 && photoS >= 6.2) assert.ok(cuts >= 3, `${v.name}: ${cuts} cuts`);
+    }
+  });
+
+  test('a cover: the dark band is centred on the eye line and spans the face', () => {
+    const svg = coverSvg({ kind: 'band', at: 0.35, color: [12, 12, 14], opacity: 0.9, flip: false }, { x: 100, y: 50, w: 80, h: 100, eyeY: 90 }, 400, 300);
+    const rect = (x: string) => x.slice(x.indexOf('<rect'));
+    const num = (k: string) => Number(new RegExp(` ${k}="([\\d.-]+)"`).exec(rect(svg))![1]);
+    assert.ok(Math.abs(num('y') + num('height') / 2 - 90) < 0.1);
+    assert.ok(num('x') < 100 && num('x') + num('width') > 180);
+    const cap = coverSvg({ kind: 'caption', at: 0.6, color: [255, 255, 255], opacity: 1, flip: false }, { x: 100, y: 50, w: 80, h: 100, eyeY: null }, 400, 300);
+    assert.equal(new RegExp(' y="([\\d.]+)"').exec(rect(cap))![1], '110.0');
+  });
+
+  test('face framing: the face lands at (cx, cy) with the asked height', async () => {
+    // A grey 300x200 "photo" with a red 40x50 "face" at (200, 40).
+    const W = 300, H = 200;
+    const data = Buffer.alloc(W * H * 3, 128);
+    for (let y = 40; y < 90; y++) for (let x = 200; x < 240; x++) data.set([230, 20, 20], (y * W + x) * 3);
+    const png = await renderFaceFramed({ data, width: W, height: H, face: { x: 200, y: 40, w: 40, h: 50, eyeY: null } },
+      { kind: 'face', faceH: 0.25, cx: 0.3, cy: 0.6 }, 160, 200);
+    const { data: out, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
+    assert.deepEqual([info.width, info.height], [160, 200]);
+    const red = (x: number, y: number) => { const i = (y * info.width + x) * info.channels; return out[i] > 180 && out[i + 1] < 80; };
+    // Face 50 px → 0.25 × 200 = 50 px high (scale 1), centred at (48, 120): rows 95–144, columns 28–67.
+    assert.ok(red(48, 120) && red(30, 97) && red(65, 142));
+    assert.ok(!red(48, 90) && !red(48, 150) && !red(24, 120) && !red(72, 120));
+  });
+
+  test('a hard benchmark renders (faces not found in plain photos: a centred guess)', async () => {
+    const out = join(dir, 'hard');
+    const r = await generate(dir, out, { ...OPTS, people: 2, videos: 2, duo: 0.5, none: 0, reposts: 0, repeats: 0, hard: true, sources: ['varied'] }, 2, false, () => {});
+    assert.equal(Object.keys(r.truth.media).length, 2);
+    assert.equal(r.truth.params.hard, true);
+    assert.deepEqual(r.truth.people.map((p) => p.sources), [['varied/alice'], ['varied/bob']]);
   });
 });
