@@ -199,10 +199,10 @@ test('compare A B lists the corrections B added, with the name beside the ID', (
 });
 
 const JUPYTER = join(ROOT, '.venv/bin/jupyter');
-test('the notebooks show the name beside the ID and the corrections', { skip: !existsSync(JUPYTER) && 'no jupyter (./run setup)', timeout: 600_000 }, () => {
+test('the notebooks show the name beside the ID (tables, charts) and the corrections', { skip: !existsSync(JUPYTER) && 'no jupyter (./run setup)', timeout: 600_000 }, () => {
   const out = mkdtempSync(join(tmpdir(), 'corr-notebooks-'));
   scratch.push(out);
-  const r = spawnSync(JUPYTER, ['nbconvert', '--execute', '--to', 'html', '--ExecutePreprocessor.timeout=300', '--output-dir', out, ...['explore', 'compare'].map((n) => join(ROOT, 'notebooks', `${n}.ipynb`))], {
+  const r = spawnSync(JUPYTER, ['nbconvert', '--execute', '--to', 'html', '--ExecutePreprocessor.timeout=300', '--output-dir', out, ...['explore', 'compare', 'reliability'].map((n) => join(ROOT, 'notebooks', `${n}.ipynb`))], {
     cwd: ROOT, env: { ...toolEnv, JUPYTER_PATH: join(ROOT, '.jupyter'), INFSEL_RUN: b, COMPARE_A: a, COMPARE_B: b }, encoding: 'utf8', maxBuffer: 64 << 20,
   });
   assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`.slice(-4000));
@@ -215,4 +215,7 @@ test('the notebooks show the name beside the ID and the corrections', { skip: !e
   assert.match(explore, new RegExp(`names: ${N}: ${q}${NAME.replace('.', '\\.')}${q}`), 'explore: the name correction');
   assert.ok(compare.includes('added in B') && compare.includes(`not_a_person: ${D}`), 'compare: the corrections that differ');
   assert.ok(compare.includes(named), 'compare: the name beside the ID');
+  // reliability: the charts label the person with the name (SVG rendered in the kernel, embedded as data URIs).
+  const svgs = [...readFileSync(join(out, 'reliability.html'), 'utf8').matchAll(/data:image\/svg\+xml;base64,([A-Za-z0-9+/=]+)/g)].map((m) => Buffer.from(m[1], 'base64').toString('utf8'));
+  assert.ok(svgs.some((svg) => svg.includes('Shrunken vs raw mean per person') && svg.includes(`#`) && svg.includes(named)), 'reliability: the caterpillar axis names the person');
 });
