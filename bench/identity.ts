@@ -5,7 +5,7 @@
 // Usage: ./run bench identity [--bench DIR] [--work DIR] [--seed 1 --people 40 --videos 150] [--sweep 0.45,0.5,0.55,0.6]
 //                             [--match-sweep 0.35,0.45] [--set key=value ...]
 //                             [--sources lfw,faceapi_bbt,...|varied|varied/saadhaxxan] [--hard] [--crf N]
-//                             [--held-out SOURCE] [--json FILE]
+//                             [--held-out SOURCE] [--json FILE] [--cluster-only]
 //
 // What a user sees (issue 16), per bench, for all people, per source of the true people (the faces
 // MANIFEST's source; `varied/<repo owner>` for the varied set) and for tuning vs held-out people:
@@ -45,7 +45,7 @@ const { values } = parseArgs({ options: {
   bench: { type: 'string' }, seed: { type: 'string', default: '1' }, people: { type: 'string', default: '40' }, videos: { type: 'string', default: '150' },
   sweep: { type: 'string' }, 'match-sweep': { type: 'string' }, set: { type: 'string', multiple: true, default: [] }, work: { type: 'string' },
   sources: { type: 'string' }, hard: { type: 'boolean', default: false }, crf: { type: 'string' }, 'held-out': { type: 'string', default: HELD_OUT },
-  json: { type: 'string' },
+  json: { type: 'string' }, 'cluster-only': { type: 'boolean', default: false },
 } });
 
 const sources = (values.sources ?? '').split(',').map((x) => x.trim()).filter(Boolean).sort();
@@ -80,7 +80,9 @@ const heldOut = values['held-out']!;
 const isHeldOut = (person: string) => (sourceOf.get(person) ?? '').split('+').includes(heldOut);
 const figures: unknown[] = [];
 
-for (const stage of ['ingest', 'dedup', 'extract', 'embed', 'cluster', 'aggregate']) {
+// --cluster-only: the work folder already holds a full run of this bench; only the cluster stage runs again
+// (a few seconds: for tuning cluster.* params; other params need the full run).
+for (const stage of values['cluster-only'] ? ['cluster'] : ['ingest', 'dedup', 'extract', 'embed', 'cluster', 'aggregate']) {
   const t0 = performance.now();
   const line = runStage(stage, work).trim().split('\n').pop();
   console.log(`  ${stage.padEnd(9)} ${((performance.now() - t0) / 1000).toFixed(1).padStart(6)} s  ${line}`);
