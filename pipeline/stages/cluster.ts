@@ -4,7 +4,7 @@
 // (params: cluster, people)
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { agglomerate, ConstraintConflict } from '../lib/cluster/index.ts';
+import { cluster, ConstraintConflict } from '../lib/cluster/index.ts';
 import { eligible, peopleTables, type TrackRow } from '../lib/cluster/people.ts';
 import { resolveConstraints } from '../lib/corrections/constraints.ts';
 import { CORRECTIONS_FILE, CorrectionError, readCorrections } from '../lib/corrections/file.ts';
@@ -30,8 +30,8 @@ const index = new Map(usable.map((t, i) => [t.track_id, i]));
 const at = (ts: string[]) => ts.filter((t) => index.has(t)).map((t) => index.get(t)!);
 let labels: number[];
 try {
-  labels = agglomerate(usable.map((t) => ({ id: t.track_id, vector: t.vector, group: t.video_id, start: t.first_t_s, end: t.last_t_s })), {
-    threshold: c.threshold, linkage: c.linkage,
+  labels = await cluster(usable.map((t) => ({ id: t.track_id, vector: t.vector, group: t.video_id, start: t.first_t_s, end: t.last_t_s })), {
+    threshold: c.threshold, linkage: c.linkage, method: c.method ?? 'knn', k: c.k ?? 10, sameVideoBonus: c.same_video_bonus ?? 0,
     mustLink: k.mustLink.map((g) => at(g.tracks)),
     cannotLink: k.cannotLink.filter((p) => index.has(p.a) && index.has(p.b)).map((p) => [index.get(p.a)!, index.get(p.b)!] as [number, number]),
   });

@@ -63,3 +63,38 @@ test('registry: IDs carry over, new people get new IDs, merges and splits are ev
   assert.deepEqual(again.ids, r3.ids);
   assert.equal(again.events.length, 0);
 });
+
+test('knn method: the same clusters as the whole-matrix algorithm, with cannot-link and must-link, whatever the input order', async () => {
+  const { agglomerateFull, agglomerateKnn, cluster } = await import('../../pipeline/lib/cluster/index.ts');
+  const { synthesise, scoreClusters } = await import('../../pipeline/lib/cluster/synthetic.ts');
+  const { items, truth } = synthesise(400, 3);
+  const opt = { threshold: 0.525, linkage: 'average' as const, k: 10, mustLink: [[0, 5, 9]], cannotLink: [[1, 2]] as [number, number][] };
+  const full = agglomerateFull(items, opt);
+  const viaKnn = agglomerateKnn(items, opt);
+  assert.deepEqual(viaKnn, full);
+  assert.equal(full[0], full[5]); assert.equal(full[0], full[9]); assert.notEqual(full[1], full[2]);
+  assert.ok(scoreClusters(full, truth).precision > 0.97);
+  // Reversed input: the same partition (read back in the original order).
+  const rev = agglomerateKnn([...items].reverse(), { ...opt, mustLink: [[399, 394, 390]], cannotLink: [[398, 397]] }).reverse();
+  const same = (a: number[], b: number[]) => a.every((x, i) => a.every((y, j) => (x === y) === (b[i] === b[j])));
+  assert.ok(same(rev, full));
+  // Complete linkage too; the onnxruntime graph path gives the same labels.
+  assert.deepEqual(agglomerateKnn(items, { ...opt, linkage: 'complete' }), agglomerateFull(items, { ...opt, linkage: 'complete' }));
+  const big = synthesise(2500, 4);
+  assert.deepEqual(await cluster(big.items, { threshold: 0.525, linkage: 'average', k: 10 }), agglomerateKnn(big.items, { threshold: 0.525, linkage: 'average', k: 10 }));
+});
+
+test('knn graph: onnxruntime and JavaScript agree; same-video bonus joins non-overlapping cuts only', async () => {
+  const { knn } = await import('../../pipeline/lib/cluster/knn.ts');
+  const { knnOrt } = await import('../../pipeline/lib/cluster/knn-ort.ts');
+  const { synthesise } = await import('../../pipeline/lib/cluster/synthetic.ts');
+  const v = synthesise(600, 5).items.map((t) => t.vector);
+  assert.deepEqual([...(await knnOrt(v, 7)).idx], [...knn(v, 7).idx]);
+  const cut = (id: string, x: number, start: number, end: number) => ({ id, vector: at(x), group: 'v1', start, end });
+  const items = [cut('a', 0, 0, 2), cut('b', 0.6, 3, 5), cut('c', 0.62, 1, 4)];
+  const opt = { threshold: 0.5, linkage: 'average' as const };
+  assert.deepEqual(agglomerate(items, opt), [0, 1, 2]);
+  const l = agglomerate(items, { ...opt, sameVideoBonus: 0.15 });
+  assert.equal(l[0], l[1], 'a and b never share a frame: 0.6 - 0.15 ≤ 0.5');
+  assert.notEqual(l[1], l[2], 'b and c overlap: never one person');
+});

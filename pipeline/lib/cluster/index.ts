@@ -1,11 +1,28 @@
 // Who is who across videos: average-linkage agglomerative clustering of track descriptors.
 // Single linkage chains different people together through look-alike intermediates on real data;
-// average linkage asks the whole cluster to be close. Two tracks seen in the same frames of one
-// video are two people, so they are never merged (cannot-link). The analyst's corrections enter as
-// constraints of the same agglomeration: must-link groups are merged first, whatever their distance,
-// and cannot-link pairs are infinitely far apart, so nothing ever joins them (Lance-Williams keeps
-// an infinite distance infinite under both linkages).
+// average linkage asks the whole cluster to be close: a person is all of their tracks (several
+// exemplars), not one mean. Two tracks seen in the same frames of one video are two people, so they
+// are never merged (cannot-link). The analyst's corrections enter as constraints of the same
+// agglomeration: must-link groups are merged first, whatever their distance, and cannot-link pairs
+// are infinitely far apart, so nothing ever joins them (an infinite distance stays infinite under
+// both linkages).
+//
+// Two methods give the same linkage:
+// - full: the classic algorithm over the whole distance matrix, O(n³) time and O(n²) memory (hours
+//   and gigabytes for tens of thousands of tracks);
+// - knn: the same merges restricted to clusters joined by an edge of the k-nearest-neighbour graph
+//   (plus every pair of cuts of one video): the linkage of two candidate clusters is still exact
+//   (the average over all their member pairs), only pairs of clusters with no near pair of members
+//   are never considered, and those are never within an average-linkage threshold of each other in
+//   practice. O(n² d) for the exact kNN (tiled Float32 dot products) plus ≈ O(n k log n) merges;
+//   memory O(n k). With fewer than k + 1 tracks the graph is complete and both methods agree.
+//
+// Cuts of one video that never share a frame and look alike are likely one person: their distance
+// counts `sameVideoBonus` less (0 = off).
 import { distance } from '../tracks/index.ts';
+import { MergeHeap } from './heap.ts';
+import { knn, type Neighbours } from './knn.ts';
+import { knnOrt } from './knn-ort.ts';
 
 export interface ClusterItem {
   id: string;
@@ -20,10 +37,18 @@ export interface ClusterOptions {
   /** Merging stops when the closest pair of clusters is farther apart (average distance) than this. */
   threshold: number;
   linkage: 'average' | 'complete';
+  /** full: whole distance matrix (O(n³)); knn (default): candidate merges along the k-nearest-neighbour graph. */
+  method?: 'full' | 'knn';
+  /** Neighbours per item in the knn method's graph. */
+  k?: number;
+  /** Subtracted from the distance of two items of one group that do not overlap in time. */
+  sameVideoBonus?: number;
   /** Groups of item indices that are one person (merged before anything else). */
   mustLink?: number[][];
   /** Pairs of item indices that are never one person. */
   cannotLink?: [number, number][];
+  /** The knn method's graph when already computed (see cluster()); otherwise computed here in JavaScript. */
+  neighbours?: Neighbours;
 }
 
 /** A must-link group holds two items that cannot be one person. */
@@ -31,27 +56,82 @@ export class ConstraintConflict extends Error {
   constructor(readonly group: number, readonly a: string, readonly b: string) { super(`must-link group ${group} joins ${a} and ${b}, which cannot be one person`); }
 }
 
+const overlap = (a: ClusterItem, b: ClusterItem) => (a.start ?? 0) <= (b.end ?? 0) && (b.start ?? 0) <= (a.end ?? 0);
+
 function cannotLink(a: ClusterItem, b: ClusterItem): boolean {
-  return a.group !== undefined && a.group === b.group && (a.start ?? 0) <= (b.end ?? 0) && (b.start ?? 0) <= (a.end ?? 0);
+  return a.group !== undefined && a.group === b.group && overlap(a, b);
+}
+
+/** The pair distance both methods use: Infinity for cannot-link pairs, less the same-video bonus. */
+function pairDistance(items: ClusterItem[], opt: ClusterOptions) {
+  const n = items.length;
+  const banned = new Set((opt.cannotLink ?? []).flatMap(([i, j]) => [i * n + j, j * n + i]));
+  const bonus = opt.sameVideoBonus ?? 0;
+  const apart = (i: number, j: number) => banned.has(i * n + j) || cannotLink(items[i], items[j]);
+  const dist = (i: number, j: number) => {
+    if (apart(i, j)) return Infinity;
+    const d = distance(items[i].vector, items[j].vector);
+    return bonus && items[i].group !== undefined && items[i].group === items[j].group ? Math.max(0, d - bonus) : d;
+  };
+  return { apart, dist };
+}
+
+/** Clusters numbered by their first item. */
+function numbered(n: number, rootOf: (i: number) => number): number[] {
+  const label = new Array<number>(n).fill(-1);
+  const byRoot = new Map<number, number>();
+  for (let i = 0; i < n; i++) {
+    const r = rootOf(i);
+    if (!byRoot.has(r)) byRoot.set(r, byRoot.size);
+    label[i] = byRoot.get(r)!;
+  }
+  return label;
 }
 
 /**
  * Returns the cluster index of every item (clusters numbered by their first item, so the result
- * depends only on the input order). O(n³) time, O(n²) memory: fine for thousands of tracks.
+ * depends only on the input order).
  */
 export function agglomerate(items: ClusterItem[], opt: ClusterOptions): number[] {
+  return (opt.method ?? 'knn') === 'full' ? agglomerateFull(items, opt) : agglomerateKnn(items, opt);
+}
+
+/**
+ * agglomerate() with the knn method's graph computed by onnxruntime's matrix multiply (seconds for
+ * 50,000 tracks where plain JavaScript takes minutes); small inputs stay in JavaScript.
+ */
+export async function cluster(items: ClusterItem[], opt: ClusterOptions): Promise<number[]> {
+  if ((opt.method ?? 'knn') === 'knn' && !opt.neighbours && items.length > 2000) {
+    return agglomerate(items, { ...opt, neighbours: await knnOrt(items.map((t) => t.vector), opt.k ?? 10) });
+  }
+  return agglomerate(items, opt);
+}
+
+/** Must-link groups joined in order (the smaller root absorbs the other); throws on a contradiction. */
+function joinMustLinks(items: ClusterItem[], opt: ClusterOptions, apart: (i: number, j: number) => boolean, root: (i: number) => number, join: (a: number, b: number) => void, members: number[][]) {
+  (opt.mustLink ?? []).forEach((group, g) => {
+    for (const k of group.slice(1)) {
+      const [a, b] = [root(group[0]), root(k)].sort((x, y) => x - y);
+      if (a === b) continue;
+      for (const x of members[a]) for (const y of members[b]) if (apart(x, y)) throw new ConstraintConflict(g, items[x].id, items[y].id);
+      join(a, b);
+    }
+  });
+}
+
+/** The whole-matrix algorithm (Lance-Williams updates). O(n³) time, O(n²) memory: fine for thousands of tracks. */
+export function agglomerateFull(items: ClusterItem[], opt: ClusterOptions): number[] {
   const n = items.length;
-  const banned = new Set((opt.cannotLink ?? []).flatMap(([i, j]) => [i * n + j, j * n + i]));
-  const apart = (i: number, j: number) => banned.has(i * n + j) || cannotLink(items[i], items[j]);
+  const { apart, dist } = pairDistance(items, opt);
   const d: Float64Array[] = items.map(() => new Float64Array(n));
   for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) {
-    const v = apart(i, j) ? Infinity : distance(items[i].vector, items[j].vector);
+    const v = dist(i, j);
     d[i][j] = v; d[j][i] = v;
   }
   const size = new Array<number>(n).fill(1);
   const alive = new Array<boolean>(n).fill(true);
   const members: number[][] = items.map((_, i) => [i]);
-  const rootOf = (i: number) => members.findIndex((m, r) => alive[r] && m.includes(i));
+  const owner = Int32Array.from(items, (_, i) => i);
   const join = (bi: number, bj: number) => {
     // Lance-Williams update: i absorbs j.
     for (let k = 0; k < n; k++) {
@@ -63,19 +143,10 @@ export function agglomerate(items: ClusterItem[], opt: ClusterOptions): number[]
     }
     size[bi] += size[bj];
     alive[bj] = false;
+    for (const m of members[bj]) owner[m] = bi;
     members[bi].push(...members[bj]);
   };
-  (opt.mustLink ?? []).forEach((group, g) => {
-    for (const k of group.slice(1)) {
-      const [a, b] = [rootOf(group[0]), rootOf(k)].sort((x, y) => x - y);
-      if (a === b) continue;
-      if (d[a][b] === Infinity) {
-        const pair = members[a].flatMap((x) => members[b].filter((y) => apart(x, y)).map((y) => [x, y]))[0];
-        throw new ConstraintConflict(g, items[pair[0]].id, items[pair[1]].id);
-      }
-      join(a, b);
-    }
-  });
+  joinMustLinks(items, opt, apart, (i) => owner[i], join, members);
   for (;;) {
     let bi = -1, bj = -1, best = Infinity;
     for (let i = 0; i < n; i++) if (alive[i]) for (let j = i + 1; j < n; j++) {
@@ -84,12 +155,73 @@ export function agglomerate(items: ClusterItem[], opt: ClusterOptions): number[]
     if (bi < 0 || best > opt.threshold) break;
     join(bi, bj);
   }
-  const label = new Array<number>(n).fill(-1);
-  let next = 0;
-  for (let i = 0; i < n; i++) {
-    if (label[i] >= 0) continue;
-    for (const m of members[rootOf(i)]) label[m] = next;
-    next++;
+  return numbered(n, (i) => owner[i]);
+}
+
+/** The same linkage with candidate merges along the k-nearest-neighbour graph. */
+export function agglomerateKnn(items: ClusterItem[], opt: ClusterOptions): number[] {
+  const n = items.length;
+  const { apart, dist } = pairDistance(items, opt);
+  const average = opt.linkage === 'average';
+  const members: number[][] = items.map((_, i) => [i]);
+  const owner = Int32Array.from(items, (_, i) => i);
+  const version = new Int32Array(n);
+  // Per cluster: neighbour cluster → sum (average) or max (complete) of its member pairs' distances.
+  const near: Map<number, number>[] = items.map(() => new Map());
+  const exact = (a: number, b: number) => {
+    let s = 0;
+    for (const x of members[a]) for (const y of members[b]) {
+      const v = dist(x, y);
+      if (v === Infinity) return Infinity;
+      s = average ? s + v : Math.max(s, v);
+    }
+    return s;
+  };
+  const linkage = (a: number, b: number, s: number) => average ? s / (members[a].length * members[b].length) : s;
+  const absorb = (a: number, b: number) => {
+    for (const m of members[b]) owner[m] = a;
+    members[a].push(...members[b]);
+    members[b] = [];
+  };
+  joinMustLinks(items, opt, apart, (i) => owner[i], absorb, members);
+
+  // Candidate pairs: each item's k nearest, and every two cuts of one video that do not overlap.
+  const graph = opt.neighbours ?? knn(items.map((t) => t.vector), opt.k ?? 10);
+  const edge = (i: number, j: number) => {
+    const a = owner[i], b = owner[j];
+    if (a === b || near[a].has(b)) return;
+    const s = exact(a, b);
+    near[a].set(b, s); near[b].set(a, s);
+  };
+  for (let i = 0; i < n; i++) for (let r = 0; r < graph.k; r++) {
+    const j = graph.idx[i * graph.k + r];
+    if (j >= 0) edge(i, j);
   }
-  return label;
+  const byGroup = new Map<string, number[]>();
+  items.forEach((t, i) => { if (t.group !== undefined) byGroup.set(t.group, [...(byGroup.get(t.group) ?? []), i]); });
+  for (const g of byGroup.values()) if (g.length <= 200) for (let x = 0; x < g.length; x++) for (let y = x + 1; y < g.length; y++) edge(g[x], g[y]);
+
+  const heap = new MergeHeap();
+  for (let a = 0; a < n; a++) for (const [b, s] of near[a]) {
+    if (a < b && s !== Infinity) heap.push(linkage(a, b, s), a, b, version[a], version[b]);
+  }
+  for (let top = heap.pop(); top; top = heap.pop()) {
+    const { key, a, b } = top;
+    if (key > opt.threshold) break;
+    if (version[a] !== top.va || version[b] !== top.vb || !members[a].length || !members[b].length) continue;
+    // a (the smaller root, so a cluster's root is its first item) absorbs b.
+    const merged = new Map<number, number>();
+    for (const c of new Set([...near[a].keys(), ...near[b].keys()])) {
+      if (c === a || c === b) continue;
+      const sa = near[a].get(c) ?? exact(a, c), sb = near[b].get(c) ?? exact(b, c);
+      const s = average ? sa + sb : Math.max(sa, sb);
+      merged.set(c, s);
+      near[c].delete(b); near[c].set(a, s);
+    }
+    absorb(a, b);
+    near[a] = merged; near[b] = new Map();
+    version[a]++; version[b]++;
+    for (const [c, s] of merged) if (s !== Infinity) heap.push(linkage(a, c, s), a, c, version[a], version[c]);
+  }
+  return numbered(n, (i) => owner[i]);
 }
