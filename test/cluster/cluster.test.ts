@@ -98,3 +98,13 @@ test('knn graph: onnxruntime and JavaScript agree; same-video bonus joins non-ov
   assert.equal(l[0], l[1], 'a and b never share a frame: 0.6 - 0.15 ≤ 0.5');
   assert.notEqual(l[1], l[2], 'b and c overlap: never one person');
 });
+
+test('whispers method (measured alternative): clusters, keeps cannot-link apart, honours must-link', () => {
+  const items = [0, 0.1, 0.2, 3, 3.1].map((x, i) => ({ id: `w${i}`, vector: at(x) }));
+  const opt = { threshold: 0.5, linkage: 'average' as const, method: 'whispers' as const };
+  assert.deepEqual(agglomerate(items, opt), [0, 0, 0, 1, 1]);
+  const apart = agglomerate(items, { ...opt, cannotLink: [[0, 1]] });
+  assert.notEqual(apart[0], apart[1]);
+  const joined = agglomerate(items, { ...opt, mustLink: [[0, 4]] });
+  assert.equal(joined[0], joined[4]);
+});

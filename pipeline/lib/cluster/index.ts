@@ -23,6 +23,7 @@ import { distance } from '../tracks/index.ts';
 import { MergeHeap } from './heap.ts';
 import { knn, type Neighbours } from './knn.ts';
 import { knnOrt } from './knn-ort.ts';
+import { whispers } from './whispers.ts';
 
 export interface ClusterItem {
   id: string;
@@ -37,8 +38,11 @@ export interface ClusterOptions {
   /** Merging stops when the closest pair of clusters is farther apart (average distance) than this. */
   threshold: number;
   linkage: 'average' | 'complete';
-  /** full: whole distance matrix (O(n³)); knn (default): candidate merges along the k-nearest-neighbour graph. */
-  method?: 'full' | 'knn';
+  /**
+   * full: whole distance matrix (O(n³)); knn (default): candidate merges along the k-nearest-neighbour
+   * graph; whispers: Chinese whispers over the same graph's edges shorter than the threshold.
+   */
+  method?: 'full' | 'knn' | 'whispers';
   /** Neighbours per item in the knn method's graph. */
   k?: number;
   /** Subtracted from the distance of two items of one group that do not overlap in time. */
@@ -101,7 +105,7 @@ export function agglomerate(items: ClusterItem[], opt: ClusterOptions): number[]
  * 50,000 tracks where plain JavaScript takes minutes); small inputs stay in JavaScript.
  */
 export async function cluster(items: ClusterItem[], opt: ClusterOptions): Promise<number[]> {
-  if ((opt.method ?? 'knn') === 'knn' && !opt.neighbours && items.length > 2000) {
+  if ((opt.method ?? 'knn') !== 'full' && !opt.neighbours && items.length > 2000) {
     return agglomerate(items, { ...opt, neighbours: await knnOrt(items.map((t) => t.vector), opt.k ?? 10) });
   }
   return agglomerate(items, opt);
@@ -199,7 +203,13 @@ export function agglomerateKnn(items: ClusterItem[], opt: ClusterOptions): numbe
   }
   const byGroup = new Map<string, number[]>();
   items.forEach((t, i) => { if (t.group !== undefined) byGroup.set(t.group, [...(byGroup.get(t.group) ?? []), i]); });
-  for (const g of byGroup.values()) if (g.length <= 200) for (let x = 0; x < g.length; x++) for (let y = x + 1; y < g.length; y++) edge(g[x], g[y]);
+  const sameVideo: Array<[number, number]> = [];
+  for (const g of byGroup.values()) if (g.length <= 200) for (let x = 0; x < g.length; x++) for (let y = x + 1; y < g.length; y++) sameVideo.push([g[x], g[y]]);
+  if (opt.method === 'whispers') {
+    const labels = whispers(n, graph, { threshold: opt.threshold, dist, apart, nodeOf: owner, extraEdges: sameVideo });
+    return numbered(n, (i) => labels[i]);
+  }
+  for (const [i, j] of sameVideo) edge(i, j);
 
   const heap = new MergeHeap();
   for (let a = 0; a < n; a++) for (const [b, s] of near[a]) {
