@@ -108,3 +108,16 @@ test('whispers method (measured alternative): clusters, keeps cannot-link apart,
   const joined = agglomerate(items, { ...opt, mustLink: [[0, 4]] });
   assert.equal(joined[0], joined[4]);
 });
+
+test('shared-video bonus: two clusters holding cuts of one video join a little farther apart; both methods agree', async () => {
+  const { agglomerateFull } = await import('../../pipeline/lib/cluster/index.ts');
+  const items = [
+    { id: 'a', vector: at(0), group: 'v1', start: 0, end: 2 }, { id: 'a2', vector: at(0.05), group: 'v2', start: 0, end: 2 },
+    { id: 'b', vector: at(0.58), group: 'v1', start: 3, end: 5 }, { id: 'b2', vector: at(0.6), group: 'v3', start: 0, end: 2 },
+  ];
+  const opt = { threshold: 0.5, linkage: 'average' as const };
+  assert.deepEqual(agglomerate(items, opt), [0, 0, 1, 1]);
+  const l = agglomerate(items, { ...opt, sharedVideoBonus: 0.1 });
+  assert.deepEqual(l, agglomerateFull(items, { ...opt, sharedVideoBonus: 0.1 }));
+  assert.deepEqual(l, [0, 0, 0, 0], 'a and b: cuts of v1');
+});

@@ -18,7 +18,8 @@
 //   memory O(n k). With fewer than k + 1 tracks the graph is complete and both methods agree.
 //
 // Cuts of one video that never share a frame and look alike are likely one person: their distance
-// counts `sameVideoBonus` less (0 = off).
+// counts `sameVideoBonus` less, and the linkage of two clusters holding cuts of one video counts
+// `sharedVideoBonus` less (0 = off).
 import { distance } from '../tracks/index.ts';
 import { MergeHeap } from './heap.ts';
 import { knn, type Neighbours } from './knn.ts';
@@ -47,6 +48,8 @@ export interface ClusterOptions {
   k?: number;
   /** Subtracted from the distance of two items of one group that do not overlap in time. */
   sameVideoBonus?: number;
+  /** Subtracted from the linkage of two clusters that hold items of one group (never overlapping: those are apart). */
+  sharedVideoBonus?: number;
   /** Groups of item indices that are one person (merged before anything else). */
   mustLink?: number[][];
   /** Pairs of item indices that are never one person. */
@@ -78,6 +81,13 @@ function pairDistance(items: ClusterItem[], opt: ClusterOptions) {
     return bonus && items[i].group !== undefined && items[i].group === items[j].group ? Math.max(0, d - bonus) : d;
   };
   return { apart, dist };
+}
+
+/** Whether two clusters hold items of one group (the cluster-level same-video evidence). */
+function sharesGroup(ga: Set<string>, gb: Set<string>): boolean {
+  const [small, big] = ga.size <= gb.size ? [ga, gb] : [gb, ga];
+  for (const g of small) if (big.has(g)) return true;
+  return false;
 }
 
 /** Clusters numbered by their first item. */
@@ -150,14 +160,19 @@ export function agglomerateFull(items: ClusterItem[], opt: ClusterOptions): numb
     for (const m of members[bj]) owner[m] = bi;
     members[bi].push(...members[bj]);
   };
-  joinMustLinks(items, opt, apart, (i) => owner[i], join, members);
+  const shared = opt.sharedVideoBonus ?? 0;
+  const groups = items.map((t) => new Set(t.group === undefined ? [] : [t.group]));
+  const joinAll = (bi: number, bj: number) => { join(bi, bj); for (const g of groups[bj]) groups[bi].add(g); };
+  joinMustLinks(items, opt, apart, (i) => owner[i], joinAll, members);
   for (;;) {
     let bi = -1, bj = -1, best = Infinity;
     for (let i = 0; i < n; i++) if (alive[i]) for (let j = i + 1; j < n; j++) {
-      if (alive[j] && d[i][j] < best) { best = d[i][j]; bi = i; bj = j; }
+      if (!alive[j]) continue;
+      const v = shared && d[i][j] !== Infinity && sharesGroup(groups[i], groups[j]) ? d[i][j] - shared : d[i][j];
+      if (v < best) { best = v; bi = i; bj = j; }
     }
     if (bi < 0 || best > opt.threshold) break;
-    join(bi, bj);
+    joinAll(bi, bj);
   }
   return numbered(n, (i) => owner[i]);
 }
@@ -181,11 +196,16 @@ export function agglomerateKnn(items: ClusterItem[], opt: ClusterOptions): numbe
     }
     return s;
   };
-  const linkage = (a: number, b: number, s: number) => average ? s / (members[a].length * members[b].length) : s;
+  const shared = opt.sharedVideoBonus ?? 0;
+  const groups = items.map((t) => new Set(t.group === undefined ? [] : [t.group]));
+  const linkage = (a: number, b: number, s: number) => (average ? s / (members[a].length * members[b].length) : s)
+    - (shared && sharesGroup(groups[a], groups[b]) ? shared : 0);
   const absorb = (a: number, b: number) => {
     for (const m of members[b]) owner[m] = a;
     members[a].push(...members[b]);
     members[b] = [];
+    for (const g of groups[b]) groups[a].add(g);
+    groups[b] = new Set();
   };
   joinMustLinks(items, opt, apart, (i) => owner[i], absorb, members);
 
