@@ -20,8 +20,8 @@
 //
 // --hard: faces as real ads show them. Every photo is placed so its face (YuNet's largest, found at
 // render time; a centred guess when none) is small — 7.5–16 % of the video's height, 48–102 px once
-// the pipeline decodes at 640 px — somewhere around the middle, cropped by the frame edges, over its
-// blurred backdrop; each photo also gets, independently (degradeFor): a cover over part of the face
+// the pipeline decodes at 640 px — somewhere around the middle, cropped by the frame edges, over a blurred
+// backdrop of its colours (never a face); each photo also gets, independently (degradeFor): a cover over part of the face
 // (40 %: a dark sunglasses band on the eye line, a caption box over the lower face, or a panel over one
 // side), a colour grade (60 %: brightness, saturation, hue, tint, contrast; some black and white), a
 // blur (40 %) and a low-resolution JPEG round trip (40 %: the face brought down to 36–64 px); one-person
@@ -77,7 +77,7 @@ import type { TimelineSegment } from './identity-metrics.ts';
 export const GENERATOR_VERSION = 1;
 export const URL_BASE = 'https://bench.invalid/v/';
 /** Version of the hard treatment's rendering (face finding, cover, grade, blur, low resolution), in hard media specs only. */
-const HARD_RENDER_VERSION = 1;
+const HARD_RENDER_VERSION = 2;
 /** Supersampling the stills are rendered at (passed to composeVideo; the pre-rendered canvases match it). */
 const SUPERSAMPLE = 1.5;
 
@@ -232,7 +232,7 @@ const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** How a photo fills its frame: cropped to cover it, or whole on a blurred backdrop of itself. */
 export type Framing = { kind: 'fill' } | { kind: 'fit'; scale: number; centerY: number }
-  /** Hard benchmarks: the photo scaled so its face is `faceH` of the still's height, face centre at (cx, cy), over its blurred backdrop. */
+  /** Hard benchmarks: the photo scaled so its face is `faceH` of the still's height, face centre at (cx, cy), over a blurred backdrop of its colours. */
   | { kind: 'face'; faceH: number; cx: number; cy: number };
 
 /**
@@ -772,16 +772,17 @@ export async function degradedPhoto(src: string, d: Degrade | undefined): Promis
 
 /**
  * A hard benchmark's still: the (degraded) photo scaled so its face is `faceH` of the still's height with
- * its centre at (cx, cy), cropped by the still's edges, over a dimmed, blurred cover of itself.
+ * its centre at (cx, cy), cropped by the still's edges, over a dimmed, blurred backdrop of its colours (3 x 5 blocks: no face in it).
  */
 export async function renderFaceFramed(photo: { data: Buffer; width: number; height: number; face: FaceBox },
   framing: Extract<Framing, { kind: 'face' }>, width: number, height: number): Promise<Buffer> {
   const { data, width: W0, height: H0, face } = photo;
   const src = () => sharp(data, { raw: { width: W0, height: H0, channels: 3 } });
-  const small = { width: Math.max(2, Math.round(width / 40)), height: Math.max(2, Math.round(height / 40)) };
-  const bgSmall = await src().resize(small.width, small.height, { fit: 'cover' }).raw().toBuffer({ resolveWithObject: true });
+  // The backdrop: the photo's colours only (3 x 5 blocks, blurred), never a face: with the photo small, a
+  // face-like backdrop would be a larger face of the same label in every frame (a second, blurred person).
+  const bgSmall = await src().resize(3, 5, { fit: 'cover' }).raw().toBuffer({ resolveWithObject: true });
   const bg = await sharp(bgSmall.data, { raw: { width: bgSmall.info.width, height: bgSmall.info.height, channels: 3 } })
-    .resize(width, height, { fit: 'fill', kernel: 'cubic' }).blur(4).modulate({ brightness: 0.45 }).removeAlpha().raw().toBuffer();
+    .resize(width, height, { fit: 'fill', kernel: 'cubic' }).blur(Math.max(4, width / 12)).modulate({ brightness: 0.45 }).removeAlpha().raw().toBuffer();
   const s = (framing.faceH * height) / face.h;
   const left = framing.cx * width - (face.x + face.w / 2) * s;
   const top = framing.cy * height - (face.y + face.h / 2) * s;
