@@ -30,7 +30,8 @@ const index = new Map(usable.map((t, i) => [t.track_id, i]));
 const at = (ts: string[]) => ts.filter((t) => index.has(t)).map((t) => index.get(t)!);
 let labels: number[];
 try {
-  labels = await cluster(usable.map((t) => ({ id: t.track_id, vector: t.vector, group: t.video_id, start: t.first_t_s, end: t.last_t_s })), {
+  labels = await cluster(usable.map((t) => ({ id: t.track_id, vector: t.vector, group: t.video_id, start: t.first_t_s, end: t.last_t_s,
+    weight: c.quality_faces ? Math.min(t.n_faces, c.quality_faces) / c.quality_faces : 1 })), {
     threshold: c.threshold, linkage: c.linkage, method: c.method ?? 'knn', k: c.k ?? 10, sameVideoBonus: c.same_video_bonus ?? 0, sharedVideoBonus: c.shared_video_bonus ?? 0,
     mustLink: k.mustLink.map((g) => at(g.tracks)),
     cannotLink: k.cannotLink.filter((p) => index.has(p.a) && index.has(p.b)).map((p) => [index.get(p.a)!, index.get(p.b)!] as [number, number]),

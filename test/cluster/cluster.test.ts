@@ -78,7 +78,9 @@ test('knn method: the same clusters as the whole-matrix algorithm, with cannot-l
   const rev = agglomerateKnn([...items].reverse(), { ...opt, mustLink: [[399, 394, 390]], cannotLink: [[398, 397]] }).reverse();
   const same = (a: number[], b: number[]) => a.every((x, i) => a.every((y, j) => (x === y) === (b[i] === b[j])));
   assert.ok(same(rev, full));
-  // Complete linkage too; the onnxruntime graph path gives the same labels.
+  // Quality weights (weighted average linkage), complete linkage too; the onnxruntime graph path gives the same labels.
+  const weighted = items.map((t, i) => ({ ...t, weight: 1 / 3 + (i % 3) / 3 }));
+  assert.deepEqual(agglomerateKnn(weighted, opt), agglomerateFull(weighted, opt));
   assert.deepEqual(agglomerateKnn(items, { ...opt, linkage: 'complete' }), agglomerateFull(items, { ...opt, linkage: 'complete' }));
   const big = synthesise(2500, 4);
   assert.deepEqual(await cluster(big.items, { threshold: 0.525, linkage: 'average', k: 10 }), agglomerateKnn(big.items, { threshold: 0.525, linkage: 'average', k: 10 }));

@@ -33,6 +33,8 @@ export interface ClusterItem {
   group?: string;
   start?: number;
   end?: number;
+  /** Weight in the average linkage (quality; default 1). */
+  weight?: number;
 }
 
 export interface ClusterOptions {
@@ -142,7 +144,7 @@ export function agglomerateFull(items: ClusterItem[], opt: ClusterOptions): numb
     const v = dist(i, j);
     d[i][j] = v; d[j][i] = v;
   }
-  const size = new Array<number>(n).fill(1);
+  const size = items.map((t) => t.weight ?? 1);
   const alive = new Array<boolean>(n).fill(true);
   const members: number[][] = items.map((_, i) => [i]);
   const owner = Int32Array.from(items, (_, i) => i);
@@ -187,23 +189,26 @@ export function agglomerateKnn(items: ClusterItem[], opt: ClusterOptions): numbe
   const version = new Int32Array(n);
   // Per cluster: neighbour cluster → sum (average) or max (complete) of its member pairs' distances.
   const near: Map<number, number>[] = items.map(() => new Map());
+  const w = items.map((t) => t.weight ?? 1);
+  const mass = [...w];
   const exact = (a: number, b: number) => {
     let s = 0;
     for (const x of members[a]) for (const y of members[b]) {
       const v = dist(x, y);
       if (v === Infinity) return Infinity;
-      s = average ? s + v : Math.max(s, v);
+      s = average ? s + w[x] * w[y] * v : Math.max(s, v);
     }
     return s;
   };
   const shared = opt.sharedVideoBonus ?? 0;
   const groups = items.map((t) => new Set(t.group === undefined ? [] : [t.group]));
-  const linkage = (a: number, b: number, s: number) => (average ? s / (members[a].length * members[b].length) : s)
+  const linkage = (a: number, b: number, s: number) => (average ? s / (mass[a] * mass[b]) : s)
     - (shared && sharesGroup(groups[a], groups[b]) ? shared : 0);
   const absorb = (a: number, b: number) => {
     for (const m of members[b]) owner[m] = a;
     members[a].push(...members[b]);
     members[b] = [];
+    mass[a] += mass[b]; mass[b] = 0;
     for (const g of groups[b]) groups[a].add(g);
     groups[b] = new Set();
   };
