@@ -5,6 +5,7 @@
 // |q − x|² = |q|² + |x|² − 2 q·x), then TopK per row. The candidates it returns are re-ranked with
 // exact double-precision distances and ties broken by index, so the graph does not depend on
 // float rounding or on the order rows are processed (beyond ties at the margin).
+import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { distance } from '../tracks/index.ts';
 import type { Neighbours } from './knn.ts';
@@ -38,8 +39,8 @@ function model(d: number): Uint8Array {
   return Uint8Array.from([...int(1, 7), ...str(2, 'influencer-selection'), ...bytes(7, graph), ...bytes(8, [...str(1, ''), ...int(2, 13)])]);
 }
 
-/** Exact k nearest neighbours of every vector (Euclidean), through onnxruntime on `threads` cores. */
-export async function knnOrt(vectors: ArrayLike<number>[], k: number, threads = 2): Promise<Neighbours> {
+/** Exact k nearest neighbours of every vector (Euclidean), through onnxruntime on `threads` cores (default: all). */
+export async function knnOrt(vectors: ArrayLike<number>[], k: number, threads = availableParallelism()): Promise<Neighbours> {
   const n = vectors.length, d = n ? vectors[0].length : 0;
   k = Math.max(0, Math.min(k, n - 1));
   const idx = new Int32Array(n * k).fill(-1);
