@@ -19,12 +19,13 @@
 // and no extra set, so the default benchmark (seed 1: the README's) is byte for byte what it was.
 //
 // --hard: faces as real ads show them. Every photo is placed so its face (YuNet's largest, found at
-// render time; a centred guess when none) is small — 7.5–16 % of the video's height, 48–102 px once
+// render time; a centred guess when none) is small — 9–18 % of the video's height, 58–115 px once
 // the pipeline decodes at 640 px — somewhere around the middle, cropped by the frame edges, over a blurred
-// backdrop of its colours (never a face); each photo also gets, independently (degradeFor): a cover over part of the face
-// (40 %: a dark sunglasses band on the eye line, a caption box over the lower face, or a panel over one
-// side), a colour grade (60 %: brightness, saturation, hue, tint, contrast; some black and white), a
-// blur (40 %) and a low-resolution JPEG round trip (40 %: the face brought down to 36–64 px); one-person
+// backdrop of its colours (never a face); each photo also gets, independently (degradeFor): a cover over part
+// of the face (25 %: a dark sunglasses band on the eye line, a caption box over mouth and chin, or a panel
+// over one edge), a colour grade (60 %: brightness, saturation, hue, tint, contrast; some black and white),
+// a slight blur (30 %) and a low-resolution JPEG round trip (30 %: the face brought down to 48–80 px,
+// quality 35–60); one-person
 // videos have 3–5 cuts with different photos; the video is encoded at crf 28. The people are the
 // same as without --hard (same seed); the videos are not.
 //
@@ -77,7 +78,7 @@ import type { TimelineSegment } from './identity-metrics.ts';
 export const GENERATOR_VERSION = 1;
 export const URL_BASE = 'https://bench.invalid/v/';
 /** Version of the hard treatment's rendering (face finding, cover, grade, blur, low resolution), in hard media specs only. */
-const HARD_RENDER_VERSION = 2;
+const HARD_RENDER_VERSION = 3;
 /** Supersampling the stills are rendered at (passed to composeVideo; the pre-rendered canvases match it). */
 const SUPERSAMPLE = 1.5;
 
@@ -329,11 +330,11 @@ function framingFor(rng: Rng, photo: Photo, targetAspect: number, fillAllowed: b
 
 /**
  * Hard benchmarks: a small face somewhere off the centre. `heightShare` = the still's height / the video's
- * (a stacked half is about 0.5), so the face is 7.5–16 % of the video's height whatever the layout: 96–205 px
- * of a 1280 px video, 48–102 px once the pipeline decodes frames at 640 px (its size gate is 40 px).
+ * (a stacked half is about 0.5), so the face is 9–18 % of the video's height whatever the layout: 115–230 px
+ * of a 1280 px video, 58–115 px once the pipeline decodes frames at 640 px (its size gate is 40 px).
  */
 function hardFraming(rng: Rng, heightShare: number): Framing {
-  return { kind: 'face', faceH: round4(uniform(rng, 0.075, 0.16) / heightShare), cx: round4(uniform(rng, 0.3, 0.7)), cy: round4(uniform(rng, 0.3, 0.7)) };
+  return { kind: 'face', faceH: round4(uniform(rng, 0.09, 0.18) / heightShare), cx: round4(uniform(rng, 0.3, 0.7)), cy: round4(uniform(rng, 0.3, 0.7)) };
 }
 
 const COVER_COLOURS: Rgb[] = [[255, 255, 255], [20, 20, 24], [230, 40, 60], [250, 200, 30], [30, 110, 230]];
@@ -341,18 +342,18 @@ const COVER_COLOURS: Rgb[] = [[255, 255, 255], [20, 20, 24], [230, 40, 60], [250
 /** A hard benchmark's treatment of one photo (its own seeded stream: the plan's other draws do not depend on it). */
 export function degradeFor(rng: Rng): Degrade {
   const c = rng();
-  const cover: Degrade['cover'] = c < 0.15 ? { kind: 'band', at: round4(uniform(rng, 0.3, 0.4)), color: [12, 12, 14], opacity: round4(uniform(rng, 0.85, 0.97)), flip: false }
-    : c < 0.3 ? { kind: 'caption', at: round4(uniform(rng, 0.55, 0.75)), color: COVER_COLOURS[Math.floor(rng() * COVER_COLOURS.length)], opacity: round4(uniform(rng, 0.8, 1)), flip: false }
-      : c < 0.4 ? { kind: 'side', at: round4(uniform(rng, 0.2, 0.38)), color: COVER_COLOURS[Math.floor(rng() * COVER_COLOURS.length)], opacity: 1, flip: rng() < 0.5 }
+  const cover: Degrade['cover'] = c < 0.1 ? { kind: 'band', at: round4(uniform(rng, 0.3, 0.4)), color: [12, 12, 14], opacity: round4(uniform(rng, 0.8, 0.95)), flip: false }
+    : c < 0.2 ? { kind: 'caption', at: round4(uniform(rng, 0.7, 0.85)), color: COVER_COLOURS[Math.floor(rng() * COVER_COLOURS.length)], opacity: round4(uniform(rng, 0.8, 1)), flip: false }
+      : c < 0.25 ? { kind: 'side', at: round4(uniform(rng, 0.1, 0.25)), color: COVER_COLOURS[Math.floor(rng() * COVER_COLOURS.length)], opacity: 1, flip: rng() < 0.5 }
         : null;
   const grade: Degrade['grade'] = rng() < 0.6 ? {
     brightness: round4(uniform(rng, 0.7, 1.2)), saturation: round4(uniform(rng, 0.3, 1.6)), hue: Math.round(uniform(rng, -25, 25)),
     tint: [round4(uniform(rng, 0.85, 1.15)), round4(uniform(rng, 0.9, 1.1)), round4(uniform(rng, 0.85, 1.15))],
     contrast: round4(uniform(rng, 0.75, 1.3)), grey: rng() < 0.15,
   } : null;
-  const blur = rng() < 0.4 ? round4(uniform(rng, 0.01, 0.03)) : 0;
-  const low = rng() < 0.4;
-  return { cover, grade, blur, lowRes: low ? Math.round(uniform(rng, 36, 64)) : 0, jpeg: low ? Math.round(uniform(rng, 20, 45)) : 0 };
+  const blur = rng() < 0.3 ? round4(uniform(rng, 0.005, 0.02)) : 0;
+  const low = rng() < 0.3;
+  return { cover, grade, blur, lowRes: low ? Math.round(uniform(rng, 48, 80)) : 0, jpeg: low ? Math.round(uniform(rng, 35, 60)) : 0 };
 }
 
 /** The whole benchmark, decided before any file is written. */
@@ -730,7 +731,7 @@ export function coverSvg(cover: NonNullable<Degrade['cover']>, face: FaceBox, wi
   let x: number, y: number, w: number, h: number;
   if (cover.kind === 'band') {
     const cy = face.eyeY ?? face.y + cover.at * face.h;
-    h = 0.24 * face.h; y = cy - h / 2; x = face.x - 0.08 * face.w; w = 1.16 * face.w;
+    h = 0.2 * face.h; y = cy - h / 2; x = face.x - 0.08 * face.w; w = 1.16 * face.w;
   } else if (cover.kind === 'caption') {
     y = face.y + cover.at * face.h; h = Math.max(0.35 * face.h, height - y); x = 0; w = width;
   } else {
