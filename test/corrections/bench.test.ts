@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { DEFAULTS, generate } from '../../bench/identity-gen.ts';
-import { readTable } from '../../pipeline/lib/warehouse/index.ts';
-import { runStage, scratchProject, SHARED } from '../helpers/project.ts';
+import { projectPeople } from './helpers.ts';
+import { scratchProject, SHARED } from '../helpers/project.ts';
 
 const FACES = join(SHARED, 'data/faces');
 const BENCH = join(tmpdir(), 'infsel-corrections-bench');
@@ -27,14 +27,7 @@ test('identity benchmark: each correction changes what it says and nothing else,
   // Two batches: the sheet's first 12 rows, then the rest.
   const [head, ...rows] = readFileSync(join(BENCH, 'sheet.csv'), 'utf8').trim().split('\n');
   const batch = (n: number, lines: string[]) => writeFileSync(join(p.dir, `data/raw/${n}.csv`), [head, ...lines].join('\n') + '\n');
-  const stages = (list: string[]) => list.map((s) => runStage(s, p.dir)).join('');
-  const table = (n: string) => readTable<any>(join(p.dir, 'data/processed', `${n}.parquet`));
-  const people = async () => {
-    const out = new Map<string, string[]>();
-    for (const t of await table('track_people')) if (t.influencer_id) out.set(t.influencer_id, [...(out.get(t.influencer_id) ?? []), t.track_id].sort());
-    return out;
-  };
-  const personOf = async (track: string) => (await table('track_people')).find((t) => t.track_id === track)?.influencer_id ?? null;
+  const { stages, table, people, personOf } = projectPeople(p.dir);
 
   batch(1, rows.slice(0, 12));
   stages(UPTO_CLUSTER);

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
-import { readTable } from '../../pipeline/lib/warehouse/index.ts';
-import { FUELGROWTH, hasShared, ROOT, runStage, scratchProject } from '../helpers/project.ts';
+import { projectPeople } from './helpers.ts';
+import { FUELGROWTH, hasShared, ROOT, scratchProject } from '../helpers/project.ts';
 
 const CACHE = join(tmpdir(), 'infsel-corrections-cache');
 // Batch 1: two ads with the same four presenters, two with other people; batch 2: two more ads.
@@ -27,14 +27,7 @@ test('real footage: each correction changes what it says and nothing else, acros
   // Every track kind is credited (scratchProject): the people of the first two ads are printed photos
   // of the same four faces, real faces whose tracks the clustering sees as any other.
   p.setParams((x) => { x.input.media_dir = 'media'; });
-  const stages = (list: string[]) => list.map((s) => runStage(s, p.dir)).join('');
-  const table = (n: string) => readTable<any>(join(p.dir, 'data/processed', `${n}.parquet`));
-  const people = async () => {
-    const out = new Map<string, string[]>();
-    for (const t of await table('track_people')) if (t.influencer_id) out.set(t.influencer_id, [...(out.get(t.influencer_id) ?? []), t.track_id].sort());
-    return out;
-  };
-  const personOf = async (track: string) => (await table('track_people')).find((t) => t.track_id === track)?.influencer_id ?? null;
+  const { stages, table, people, personOf } = projectPeople(p.dir);
 
   batch(1, BATCH1);
   stages(UPTO_CLUSTER);

@@ -8,17 +8,15 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { after, before, test } from 'node:test';
 import sharp from 'sharp';
 import type { Page } from 'playwright-core';
 import { parse, stringify } from 'yaml';
 import { SECTIONS } from '../../pipeline/lib/report/html.ts';
-import { isLocalUrl, launchChromium } from '../../pipeline/lib/report/pdf.ts';
 import { readTable } from '../../pipeline/lib/warehouse/index.ts';
 import { ROOT, runStage, scratchProject } from '../helpers/project.ts';
 import { copyProject, demoWarehouse, unrankOne } from './fixture.ts';
-import { cspViolations, recordCspViolations } from '../helpers/csp.ts';
+import { inChromium } from '../helpers/report-page.ts';
 
 let dir = '';
 let log = '';
@@ -34,34 +32,6 @@ before(async () => {
 }, { timeout: 600_000 });
 
 after(() => { if (dir) process.stderr.write(`report test folder: ${dir}\n`); });
-
-/**
- * Opens a report from disk in Chromium with every non-file request blocked, waits for its charts, runs
- * `check` on the page, then asserts no console error or warning, no request and no CSP violation.
- */
-async function inChromium(html: string, check: (page: Page) => Promise<void>): Promise<void> {
-  const browser = await launchChromium();
-  try {
-    const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
-    await recordCspViolations(context);
-    const attempted: string[] = [];
-    context.on('request', (r) => { if (!isLocalUrl(r.url())) attempted.push(r.url()); });
-    await context.route('**/*', (route) => (isLocalUrl(route.request().url()) ? route.continue() : route.abort()));
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') errors.push(`${m.type()}: ${m.text()}`); });
-    page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(pathToFileURL(html).href);
-    await page.waitForFunction(() => document.body.dataset.charts !== 'pending', undefined, { timeout: 30_000 });
-    assert.equal(await page.evaluate(() => document.body.dataset.charts), 'ready');
-    await check(page);
-    assert.deepEqual(errors, [], 'no console errors or warnings');
-    assert.deepEqual(attempted, [], 'no network requests');
-    assert.deepEqual(await cspViolations(page), [], 'nothing the report needs is blocked by its CSP');
-  } finally {
-    await browser.close();
-  }
-}
 
 test('the report stage writes the HTML, the PDF and the contact sheet, and says so in one line', () => {
   for (const f of ['reports/index.html', 'reports/influencers.pdf', 'reports/contact-sheet.jpg']) assert.ok(existsSync(join(dir, f)), `${f} written`);

@@ -6,23 +6,12 @@
 // share a frame, and in about one video of four a second person on screen at the same time (a
 // cannot-link pair).
 import type { ClusterItem } from './index.ts';
+import { mulberry32 } from '../synth/prng.ts';
 
 export interface SyntheticTracks { items: ClusterItem[]; truth: number[]; people: number }
 
-/** mulberry32 */
-export function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function synthesise(nTracks: number, seed = 1, dim = 128, perPerson = 10): SyntheticTracks {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const gauss = () => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
   const vec = (scale: number) => Array.from({ length: dim }, () => scale * gauss());
   const people = Math.max(1, Math.round(nTracks / perPerson));
