@@ -227,7 +227,11 @@ export function agglomerateKnn(items: ClusterItem[], opt: ClusterOptions): numbe
     if (j >= 0) edge(i, j);
   }
   const byGroup = new Map<string, number[]>();
-  items.forEach((t, i) => { if (t.group !== undefined) byGroup.set(t.group, [...(byGroup.get(t.group) ?? []), i]); });
+  items.forEach((t, i) => {
+    if (t.group === undefined) return;
+    const g = byGroup.get(t.group);
+    if (g) g.push(i); else byGroup.set(t.group, [i]);
+  });
   const sameVideo: Array<[number, number]> = [];
   for (const g of byGroup.values()) if (g.length <= 200) for (let x = 0; x < g.length; x++) for (let y = x + 1; y < g.length; y++) sameVideo.push([g[x], g[y]]);
   if (opt.method === 'whispers') {

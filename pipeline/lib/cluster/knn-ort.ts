@@ -44,8 +44,7 @@ export async function knnOrt(vectors: ArrayLike<number>[], k: number, threads = 
   const n = vectors.length, d = n ? vectors[0].length : 0;
   k = Math.max(0, Math.min(k, n - 1));
   const idx = new Int32Array(n * k).fill(-1);
-  const dist2 = new Float32Array(n * k).fill(Infinity);
-  if (k === 0) return { k, idx, dist2 };
+  if (k === 0) return { k, idx };
   const session = await ort.InferenceSession.create(model(d), { executionProviders: ['cpu'], intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
   const xt = new Float32Array(d * n), half = new Float32Array(n);
   for (let i = 0; i < n; i++) {
@@ -73,9 +72,9 @@ export async function knnOrt(vectors: ArrayLike<number>[], k: number, threads = 
         if (j !== me) list.push({ j, d: distance(vectors[me], vectors[j]) });
       }
       list.sort((a, b) => a.d - b.d || a.j - b.j);
-      for (let r = 0; r < k && r < list.length; r++) { idx[me * k + r] = list[r].j; dist2[me * k + r] = list[r].d ** 2; }
+      for (let r = 0; r < k && r < list.length; r++) idx[me * k + r] = list[r].j;
     }
   }
   await session.release();
-  return { k, idx, dist2 };
+  return { k, idx };
 }
