@@ -13,7 +13,7 @@ if (step === 'fingerprint') {
   const media = await readTable<TaskVideo & { playable: boolean }>(parquetPath(mediaSchema.name));
   videos = media.filter((m) => m.playable).map(({ sha256, path, duration_s }) => ({ sha256, path, duration_s }));
 } else if (step === 'faces') {
-  videos = (await readTable<TaskVideo>(parquetPath(videosSchema.name))).map(({ sha256, path, video_id }) => ({ sha256, path, video_id }));
+  videos = (await readTable<TaskVideo>(parquetPath(videosSchema.name))).map(({ sha256, path, video_id, width, height, duration_s }) => ({ sha256, path, video_id, width, height, duration_s }));
 } else {
   throw new Error(`usage: plan.ts fingerprint|faces (got ${step})`);
 }

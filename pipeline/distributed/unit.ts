@@ -20,7 +20,7 @@ import { fingerprintOptions, fingerprintVideo, type Fingerprint } from '../lib/f
 import { loadParams, mapLimit } from '../lib/run/index.ts';
 
 /** One video of a task: its content hash (the cache key), where its media are, and what the stage also passes. */
-export interface TaskVideo { sha256: string; path: string; duration_s?: number | null; video_id?: string }
+export interface TaskVideo { sha256: string; path: string; duration_s?: number | null; video_id?: string; width?: number | null; height?: number | null }
 
 export interface UnitResult { computed: number; failed: { sha256: string; reason: string }[]; seconds: number }
 

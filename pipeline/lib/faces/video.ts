@@ -46,8 +46,8 @@ export interface FrameFaces {
 
 export interface VideoFaces {
   path: string;
-  /** Source video facts (fps null when the job's `known` facts spared the probe). */
-  source: { width: number; height: number; durationS: number; fps: number | null };
+  /** Source video facts. */
+  source: { width: number; height: number; durationS: number };
   /** Size of the decoded frames that boxes and landmarks refer to. */
   frameWidth: number;
   frameHeight: number;
@@ -92,7 +92,7 @@ export async function processVideo(engine: FaceEngine, job: VideoJob, onProgress
   }
   return {
     path: job.path,
-    source: { width: info.width, height: info.height, durationS: info.durationS, fps: 'fps' in info ? (info.fps as number) : null },
+    source: { width: info.width, height: info.height, durationS: info.durationS },
     frameWidth: size.width,
     frameHeight: size.height,
     frames,

@@ -30,10 +30,9 @@ const RESCORE_PAD = 0.25;
 const CLOSE_UP_PAD = 0.5;
 /** The close-up pass is for a face filling the frame: YuNet's face must be at least this share of its height. */
 const CLOSE_UP_HEIGHT = 0.4;
-/** SSD looks at a frame where YuNet sees a face of this score and this share of minUsableSize, or more
- *  (half the size: 2 more printed faces found on the replica for twice the SSD runs). */
+/** SSD looks at a frame where YuNet sees a face of this score and of usable size (minUsableSize) or more
+ *  (half that size found 2 more printed faces on the replica for twice the SSD runs). */
 const TRIGGER_SCORE = 0.15;
-const TRIGGER_SIZE = 1;
 
 const engines = new Map<string, Promise<FaceEngine>>();
 
@@ -110,7 +109,7 @@ async function create(backend: ExecutionBackend, dir: string): Promise<FaceEngin
       if (!faces.some((f) => f.score >= o.minScore) && o.closeUps) faces = await closeUps(frame, (f) => yunetFaces(f, floor, o.maxFaces));
       const found: Detection[] = faces.filter((f) => f.score >= o.minScore).map((f) => ({ box: f.box, score: f.score, points: f.points }));
       if (o.detector === 'yunet') return found;
-      const look = faces.some((f) => sizeInFrame(f.box, frame.width, frame.height) >= TRIGGER_SIZE * o.minUsableSize);
+      const look = faces.some((f) => sizeInFrame(f.box, frame.width, frame.height) >= o.minUsableSize);
       return look ? ssdFrame(frame, found, o) : found.map((f) => ({ ...f, score: 0 }));
     },
 
