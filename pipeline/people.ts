@@ -10,9 +10,9 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { applyEdit, validate, type Edit } from './lib/corrections/edit.ts';
 import { CORRECTIONS_FILE, CorrectionError } from './lib/corrections/file.ts';
-import { emptyRegistry, type Registry } from './lib/registry/index.ts';
+import { loadRegistry, REGISTRY_FILE } from './lib/registry/index.ts';
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { file: { type: 'string', default: CORRECTIONS_FILE }, registry: { type: 'string', default: 'models/registry.json' }, tracks: { type: 'string', multiple: true } } });
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { file: { type: 'string', default: CORRECTIONS_FILE }, registry: { type: 'string', default: REGISTRY_FILE }, tracks: { type: 'string', multiple: true } } });
 const [verb, ...args] = positionals;
 const usage = () => { process.stderr.write(readFileSync(import.meta.filename, 'utf8').split('\n').slice(1, 9).map((l) => l.slice(3)).join('\n') + '\n'); process.exit(2); };
 
@@ -33,7 +33,7 @@ function edit(): Edit | null {
 const before = existsSync(values.file) ? readFileSync(values.file, 'utf8') : '';
 const e = edit();
 const after = e ? applyEdit(before, e) : before;
-const registry: Registry = existsSync(values.registry) ? JSON.parse(readFileSync(values.registry, 'utf8')) : emptyRegistry();
+const registry = loadRegistry(values.registry);
 try {
   const changes = validate(after, e ? before : '', registry, values.file);
   if (e) writeFileSync(values.file, after);

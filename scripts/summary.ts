@@ -3,9 +3,9 @@
 // notebooks, adding a batch, running on your own sheet). Reads the tables of the current folder's run.
 //
 //   npx tsx scripts/summary.ts        (PARAMS_FILE: the params the run used, as for the stages)
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parse } from 'yaml';
+import { loadParams } from '../pipeline/lib/run/index.ts';
 import { memoryConnection } from '../pipeline/lib/warehouse/index.ts';
 
 const conn = await memoryConnection();
@@ -35,14 +35,15 @@ say(`\nrows by status: ${ledger.map((r) => `${r.status} ${r.n}`).join(', ')}`);
 
 // Which track kinds became people: the params the run used (PARAMS_FILE, as the stages read them) against params.yaml.
 const kinds = (file: string): string[] => {
-  try { return parse(readFileSync(file, 'utf8'))?.people?.credit_kinds ?? []; } catch { return []; }
+  try { return loadParams(['people'], file).people.credit_kinds ?? []; } catch { return []; }
 };
 const used = process.env.PARAMS_FILE;
 const base = kinds('params.yaml');
-if (used && resolve(used) !== resolve('params.yaml') && kinds(used).join() !== base.join()) {
-  const demo = existsSync('params.demo.yaml') && kinds('params.demo.yaml').join() === kinds(used).join();
-  say(`credited track kinds: ${kinds(used).join(', ')} (${demo ? 'params.demo.yaml: the sample\'s videos are composed from still photos, which the live-presenter rule calls depicted' : used}); your own runs use params.yaml: ${base.join(', ')}`);
-} else say(`credited track kinds: ${kinds(used ?? 'params.yaml').join(', ')} (people.credit_kinds)`);
+const usedKinds = used ? kinds(used) : base;
+if (used && resolve(used) !== resolve('params.yaml') && usedKinds.join() !== base.join()) {
+  const demo = existsSync('params.demo.yaml') && kinds('params.demo.yaml').join() === usedKinds.join();
+  say(`credited track kinds: ${usedKinds.join(', ')} (${demo ? 'params.demo.yaml: the sample\'s videos are composed from still photos, which the live-presenter rule calls depicted' : used}); your own runs use params.yaml: ${base.join(', ')}`);
+} else say(`credited track kinds: ${usedKinds.join(', ')} (people.credit_kinds)`);
 say('tables: data/warehouse.duckdb and data/processed/*.parquet; metrics: data/metrics.json');
 
 // Where to go next.

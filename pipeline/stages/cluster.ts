@@ -2,7 +2,6 @@
 // registry_events, corrections, person_names, and the registry models/registry.json. The analyst's
 // corrections (people.yaml) are constraints of the clustering. Usage: npx tsx pipeline/stages/cluster.ts
 // (params: cluster, people)
-import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { cluster, ConstraintConflict } from '../lib/cluster/index.ts';
 import { eligible, peopleTables, type TrackRow } from '../lib/cluster/people.ts';
@@ -11,15 +10,14 @@ import { CORRECTIONS_FILE, CorrectionError, readCorrections } from '../lib/corre
 import { outcome } from '../lib/corrections/outcome.ts';
 import { correctionsSchema, personNamesSchema } from '../lib/corrections/schema.ts';
 import { appearancesSchema, influencersSchema, trackPeopleSchema, tracksSchema } from '../lib/faces/schema.ts';
-import { assignIds, emptyRegistry, type Registry } from '../lib/registry/index.ts';
+import { assignIds, loadRegistry, REGISTRY_FILE, type Registry } from '../lib/registry/index.ts';
 import { registryEventsSchema } from '../lib/registry/schema.ts';
 import { loadParams, summarise } from '../lib/run/index.ts';
 import { parquetPath, readTable, writeTable } from '../lib/warehouse/index.ts';
 
 const { cluster: c, people } = loadParams(['cluster', 'people']);
-const REGISTRY = 'models/registry.json';
 const rule = { kinds: people.credit_kinds, minScreenShare: people.credit_min_screen_share };
-const prev: Registry = existsSync(REGISTRY) ? JSON.parse(readFileSync(REGISTRY, 'utf8')) : emptyRegistry();
+const prev: Registry = loadRegistry();
 const corrections = readCorrections();
 
 const tracks = (await readTable<TrackRow>(parquetPath(tracksSchema.name))).sort((a, b) => a.track_id.localeCompare(b.track_id));
@@ -67,8 +65,8 @@ await writeTable(registryEventsSchema, registry.events.map((e) => ({ ...e, sourc
 await writeTable(correctionsSchema, done.corrections);
 await writeTable(personNamesSchema, done.names);
 await mkdir('models', { recursive: true });
-await writeFile(`${REGISTRY}.tmp`, JSON.stringify(registry, null, 1) + '\n');
-await rename(`${REGISTRY}.tmp`, REGISTRY);
+await writeFile(`${REGISTRY_FILE}.tmp`, JSON.stringify(registry, null, 1) + '\n');
+await rename(`${REGISTRY_FILE}.tmp`, REGISTRY_FILE);
 
 for (const s of done.corrections.filter((r) => r.note)) process.stderr.write(`cluster: ${CORRECTIONS_FILE} line ${s.line} (${s.text}) ${s.status}: ${s.note}\n`);
 const count = (e: string) => done.events.filter((x) => x.event === e && x.source !== 'analyst').length;

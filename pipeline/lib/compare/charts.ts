@@ -2,6 +2,7 @@
 // (the same rule as pipeline/lib/report/charts.ts, whose per-run charts the notebooks use as they are).
 import type { TopLevelSpec } from 'vega-lite';
 import type { RunDiff } from './diff.js';
+import { withName } from './snapshot.js';
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v5.json';
 const BEFORE = '#9e9e9e';
@@ -12,7 +13,7 @@ const STATUS = { domain: ['kept', 'added', 'removed'], range: ['#4c78a8', '#54a2
 export interface RunLabels { a: string; b: string }
 const DEFAULT_LABELS: RunLabels = { a: 'A (before)', b: 'B (after)' };
 /** A person on a chart: the analyst's name with the ID beside it (the ID alone when unnamed). */
-const who = (d: RunDiff, id: string) => (d.names?.[id] ? `${d.names[id]} (${id})` : id);
+const who = (d: RunDiff, id: string) => withName(d.names, id);
 const clip = (v: number | null | undefined) => (v === null || v === undefined ? null : Math.max(-1, Math.min(1, v)));
 
 /**

@@ -1,5 +1,6 @@
 // A run comparison as Markdown: readable in a terminal, in a notebook, or rendered.
 import type { Figures, RunDiff } from './diff.js';
+import { withName } from './snapshot.js';
 
 /** A count or rank as is, any other number to `digits` decimals; '–' for none. */
 export const fmt = (x: number | null | undefined, digits = 3): string => (x === null || x === undefined ? '–' : Number.isInteger(x) ? String(x) : x.toFixed(digits));
@@ -23,7 +24,7 @@ export const FIGURE_LABELS: Record<keyof Figures, string> = {
 export function toMarkdown(d: RunDiff): string {
   const out: string[] = [];
   // A person: the analyst's name (people.yaml) with the stable ID beside it.
-  const who = (id: string) => (d.names?.[id] ? `${d.names[id]} (${id})` : id);
+  const who = (id: string) => withName(d.names, id);
   const whos = (ids: string[]) => ids.map(who).join(', ');
   out.push('# Run comparison', '', `- A (before): \`${d.a.source}\` (${d.a.location})`, `- B (after): \`${d.b.source}\` (${d.b.location})`, '');
 

@@ -1,7 +1,11 @@
 // Stable influencer IDs across runs. This run's clusters are matched to the previous registry:
 // first by the tracks they share (the same track keeps its person), then, for clusters of only
 // new tracks, by centroid distance, one-to-one. Merges and splits are recorded, never silent.
+import { existsSync, readFileSync } from 'node:fs';
 import { distance, meanVector } from '../tracks/index.ts';
+
+/** Where the cluster stage keeps the registry (a DVC out with persist: true). */
+export const REGISTRY_FILE = 'models/registry.json';
 
 export interface RegistryPerson {
   influencer_id: string;
@@ -28,6 +32,9 @@ export interface Registry {
 }
 
 export const emptyRegistry = (): Registry => ({ version: 1, next_number: 1, runs: 0, people: [], events: [] });
+
+/** The registry a previous run wrote, or an empty one before the first run. */
+export const loadRegistry = (path = REGISTRY_FILE): Registry => (existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : emptyRegistry());
 
 export interface Cluster { track_ids: string[]; vectors: number[][] }
 

@@ -9,7 +9,7 @@ import sharp from 'sharp';
 import { measureLabel } from './charts.ts';
 import { linkTarget } from './links.ts';
 import type { ReportModel } from './model.ts';
-import { correctionCommand, statusLabel } from './model.ts';
+import { correctionCommand, nameAndId, statusLabel } from './model.ts';
 
 type Cell = string | number | boolean | null;
 /** One column of an export: header, value of a row, Excel number format (numbers only), width. */
@@ -160,7 +160,7 @@ export async function rankingWorkbook(model: ReportModel, opt: XlsxOptions): Pro
   // The analyst's corrections (people.yaml) as the cluster stage applied them, and each person's tracks
   // (what a split names), with the command that writes each correction.
   type C = ReportModel['corrections'][number];
-  const named = (id: string) => (model.names[id] ? `${model.names[id]} (${id})` : id);
+  const named = (id: string) => nameAndId(model.names, id);
   addSheet<C>(wb, 'Corrections', [
     { key: 'line', header: 'people.yaml line', value: (c) => c.line, numFmt: INT, width: 8 },
     { key: 'kind', header: 'kind', value: (c) => c.kind, width: 12 },

@@ -117,10 +117,7 @@ export const MARK_LABELS: Record<string, string> = {
 };
 
 /** "Priya S. (inf-0004)": the name with the ID beside it; the ID alone when unnamed. */
-export const nameAndId = (names: Record<string, string> | Map<string, string>, id: string) => {
-  const n = names instanceof Map ? names.get(id) : names[id];
-  return n ? `${n} (${id})` : id;
-};
+export const nameAndId = (names: Record<string, string>, id: string) => (names[id] ? `${names[id]} (${id})` : id);
 
 /** The command lines that write a correction (pipeline/people.ts), as the report prints them. */
 export const correctionCommand = {
@@ -281,10 +278,13 @@ export function buildModel(t: ReportTables, opt: ModelOptions): ReportModel {
 /** Every face the report shows (for thumbnails): exemplars, galleries, uncredited and rejected examples. */
 export function facesShown(m: ReportModel): string[] {
   const ids = new Set<string>();
-  for (const p of m.people) { if (p.exemplar_face_id) ids.add(p.exemplar_face_id); for (const f of p.faces) ids.add(f.face_id); }
+  for (const p of m.people) {
+    if (p.exemplar_face_id) ids.add(p.exemplar_face_id);
+    for (const f of p.faces) ids.add(f.face_id);
+    for (const tr of p.tracks) if (tr.face_id) ids.add(tr.face_id);
+  }
   for (const u of m.uncredited) if (u.face_id) ids.add(u.face_id);
   for (const u of m.unassigned) if (u.face_id) ids.add(u.face_id);
-  for (const p of m.people) for (const tr of p.tracks) if (tr.face_id) ids.add(tr.face_id);
   for (const n of m.notAPerson) if (n.face_id) ids.add(n.face_id);
   for (const g of m.gates) for (const f of g.examples) ids.add(f.face_id);
   return [...ids].sort();
