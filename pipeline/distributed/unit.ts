@@ -16,8 +16,8 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { JsonCache } from '../lib/cache/index.ts';
 import { detectAll, extractJob, type CachedVideo } from '../lib/faces/extract.ts';
-import { fingerprintOptions, fingerprintVideo, type Fingerprint } from '../lib/fingerprint/index.ts';
-import { loadParams, mapLimit } from '../lib/run/index.ts';
+import { cachedFingerprints, FINGERPRINT_CACHE, fingerprintOptions, type Fingerprint } from '../lib/fingerprint/index.ts';
+import { loadParams } from '../lib/run/index.ts';
 
 /** One video of a task: its content hash (the cache key), where its media are, and what the stage also passes. */
 export interface TaskVideo { sha256: string; path: string; duration_s?: number | null; video_id?: string; width?: number | null; height?: number | null }
@@ -32,17 +32,10 @@ const t0 = performance.now();
 async function fingerprints(videos: TaskVideo[]): Promise<Omit<UnitResult, 'seconds'>> {
   const { dedup: p } = loadParams(['dedup']);
   const opts = fingerprintOptions(p);
-  const cache = new JsonCache<Fingerprint>('data/cache/dedup/fingerprints', opts);
-  let computed = 0;
-  const failed: UnitResult['failed'] = [];
-  await mapLimit(videos, Number(args.workers ?? p.concurrency), async (v) => {
-    try {
-      if ((await cache.getOrCompute(v.sha256, () => fingerprintVideo(v.path, v.duration_s ?? 0, opts))).computed) computed++;
-    } catch (e) {
-      failed.push({ sha256: v.sha256, reason: (e as Error).message });
-    }
-  });
-  return { computed, failed };
+  const cache = new JsonCache<Fingerprint>(FINGERPRINT_CACHE, opts);
+  const { computed, failed } = await cachedFingerprints(videos.map((v) => ({ sha256: v.sha256, path: v.path, durationS: v.duration_s ?? 0 })),
+    cache, opts, Number(args.workers ?? p.concurrency));
+  return { computed, failed: failed.map((f) => ({ sha256: videos[f.index].sha256, reason: f.reason })) };
 }
 
 async function faces(videos: TaskVideo[]): Promise<Omit<UnitResult, 'seconds'>> {

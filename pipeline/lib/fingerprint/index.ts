@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
+import type { JsonCache } from '../cache/index.ts';
 import { MediaError, SAFE_FORMATS } from '../frames/index.ts';
 import { mapLimit } from '../run/index.ts';
 
@@ -149,6 +150,36 @@ export async function fingerprintVideos(videos: Video[], opt: FingerprintOptions
 }
 
 /** Fingerprint of one video; throws MediaError when it cannot be decoded. */
+/** Where the dedup stage (and a distributed fingerprint task) caches fingerprints by content hash. */
+export const FINGERPRINT_CACHE = 'data/cache/dedup/fingerprints';
+
+/**
+ * Every media's fingerprint, from the cache or computed (fingerprintVideos) and cached as it comes. A
+ * video that cannot be decoded gets null and its reason in `failed`; that is not cached (it is tried
+ * again next time). `onEach` sees every media once, cached or computed.
+ */
+export async function cachedFingerprints(media: (Video & { sha256: string })[], cache: JsonCache<Fingerprint>, opt: FingerprintOptions,
+  concurrency: number, onEach: () => void = () => {}): Promise<{ fingerprints: (Fingerprint | null)[]; computed: number; failed: { index: number; reason: string }[] }> {
+  const fingerprints: (Fingerprint | null)[] = [];
+  for (const m of media) {
+    const hit = (await cache.get(m.sha256)) ?? null;
+    fingerprints.push(hit);
+    if (hit) onEach();
+  }
+  const todo = media.flatMap((_, i) => (fingerprints[i] ? [] : [i]));
+  const failed: { index: number; reason: string }[] = [];
+  await fingerprintVideos(todo.map((i) => media[i]), opt, concurrency, async (k, r) => {
+    const i = todo[k];
+    if (r instanceof Error) failed.push({ index: i, reason: r.message });
+    else {
+      await cache.put(media[i].sha256, r);
+      fingerprints[i] = r;
+    }
+    onEach();
+  });
+  return { fingerprints, computed: todo.length - failed.length, failed };
+}
+
 export async function fingerprintVideo(path: string, durationS: number, opt: FingerprintOptions): Promise<Fingerprint> {
   const [r] = await fingerprintVideos([{ path, durationS }], opt);
   if (r instanceof MediaError) throw r;
