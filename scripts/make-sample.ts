@@ -34,6 +34,7 @@ import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { parse, stringify } from 'yaml';
 import { runProgram } from '../pipeline/lib/frames/index.ts';
+import { writeFileAtomic } from '../pipeline/lib/run/index.ts';
 import {
   composeVideo, mulberry32, reencode, seedOf, sha256File, STILL, uniform,
   type ComposeOptions, type PhotoSource, type Rect, type Segment,
@@ -273,9 +274,7 @@ async function writeDemoParams(file: string): Promise<void> {
   const over = parse(await readFile(join(ROOT, 'params.demo.yaml'), 'utf8')) ?? {};
   const head = '# Written by scripts/make-sample.ts: params.yaml with params.demo.yaml laid over it (the demo sample\'s\n# params; `./run demo` runs the stages with PARAMS_FILE pointing here). Edit those two files, not this one.\n';
   await mkdir(dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}`;
-  await writeFile(tmp, head + stringify(overlay(base, over)));
-  await rename(tmp, file);
+  await writeFileAtomic(file, head + stringify(overlay(base, over)));
 }
 
 // ---- idempotency -------------------------------------------------------------------------------
@@ -288,7 +287,7 @@ interface Manifest {
 
 async function specHash(): Promise<string> {
   const photos: Record<string, string> = {};
-  for (const p of ['sample4.jpg', ...Object.values(PEOPLE).map((x) => x.photo)].sort()) photos[p] = await sha256File(join(DEMO, p));
+  for (const p of [...new Set(['sample4.jpg', ...Object.values(PEOPLE).map((x) => x.photo)])].sort()) photos[p] = await sha256File(join(DEMO, p));
   const spec = { GENERATOR_VERSION, SEED, BRAND, PEOPLE, VIDEOS, SWING, NEAR_DUPLICATE, BYTE_COPY, BATCHES, BATCH_FILES, COMPOSE, photos, csv: sheets(), truth: truth() };
   return createHash('sha256').update(JSON.stringify(spec)).digest('hex');
 }
