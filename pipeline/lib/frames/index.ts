@@ -154,16 +154,23 @@ export async function* decodeFrames(path: string, spec: FrameSpec): AsyncGenerat
   child.stderr.on('data', (b: Buffer) => { err = (err + b.toString()).slice(-2000); });
   const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   const timer = setTimeout(() => child.kill('SIGKILL'), spec.timeoutMs ?? 300_000);
-  let pending: Buffer = Buffer.alloc(0);
+  // Each frame is filled chunk by chunk into its own buffer (joining chunks as they came copied a
+  // frame's bytes once per chunk: gigabytes over a video set).
+  let data = Buffer.allocUnsafe(frameBytes);
+  let filled = 0;
   let index = 0;
   try {
     for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
-      pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
-      while (pending.length >= frameBytes) {
-        const data = Buffer.from(pending.subarray(0, frameBytes));
-        pending = pending.subarray(frameBytes);
+      for (let off = 0; off < chunk.length;) {
+        const n = Math.min(frameBytes - filled, chunk.length - off);
+        chunk.copy(data, filled, off, off + n);
+        filled += n;
+        off += n;
+        if (filled < frameBytes) continue;
         yield { index, tS: (spec.startS ?? 0) + index / spec.fps, width: spec.width, height: spec.height, channels, data };
         index++;
+        data = Buffer.allocUnsafe(frameBytes);
+        filled = 0;
       }
     }
     const code = await exit;

@@ -3,17 +3,21 @@
 // sampling), the net's decoded boxes and scores, greedy NMS at IoU 0.5, boxes mapped back to the frame
 // (SsdMobilenetv1.ts locateFaces, nonMaxSuppression.ts). Checked against face-api: test/faces/onnx-nets.test.ts.
 import type { Box, RawImage } from '../quality.ts';
+import { scratch } from './scratch.ts';
 
 export const SSD_SIZE = 512;
 
 export interface SsdFace { box: Box; score: number }
 
-/** float32 NHWC RGB 0..255 [512, 512, 3] of the frame as face-api builds it (toBatchTensor(512, false)). */
+/**
+ * float32 NHWC RGB 0..255 [512, 512, 3] of the frame as face-api builds it (toBatchTensor(512, false)).
+ * The buffer is reused by the next call: run the net on it before asking for another.
+ */
 export function ssdInput(frame: RawImage): Float32Array {
   const { width, height, data } = frame;
   const ch = frame.channels ?? 3;
   const side = Math.max(width, height);
-  const out = new Float32Array(SSD_SIZE * SSD_SIZE * 3);
+  const out = scratch(`ssd ${width}x${height}`, SSD_SIZE * SSD_SIZE * 3);
   const ratio = side / SSD_SIZE;
   // Source columns and weights per output column; columns in the black padding (≥ width) read as 0.
   const x0s = new Int32Array(SSD_SIZE), x1s = new Int32Array(SSD_SIZE), wxs = new Float32Array(SSD_SIZE);
