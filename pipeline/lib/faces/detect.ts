@@ -1,7 +1,7 @@
 // Faces in one RGB frame with 68 landmarks, 128-d descriptors and quality, as plain objects: the face
 // engine's three calls (engine.ts) composed the same way whichever engine runs them.
 import { dlibChip, mirrorChip } from './align.ts';
-import { loadEngine, type EngineOptions, type FaceEngine } from './engine.ts';
+import { loadEngine, type EngineOptions, type FaceEngine, type FirstLooks } from './engine.ts';
 import type { NetName } from './faceapi/backend.ts';
 import { blurScore, clipBox, poseFromLandmarks, sizeInFrame, type Box, type Point, type RawImage } from './quality.ts';
 
@@ -131,9 +131,13 @@ export async function createDetector(engine: EngineOptions = {}, opts: DetectOpt
   return { engine: e, detect: (frame, o) => detectFaces(e, frame, { ...opts, ...o }) };
 }
 
-/** Runs detection (+ landmarks, + descriptors) on one RGB frame. */
-export async function detectFaces(engine: FaceEngine, frame: RgbFrame, opts: DetectOptions = {}): Promise<DetectedFace[]> {
-  const o: Required<DetectOptions> = { ...DEFAULT_DETECT, ...opts, detector: opts.detector ?? DEFAULT_DETECTOR[engine.name] };
+/** The options with every default filled in, the engine's own detector when none is named. */
+export const detectOptions = (engine: FaceEngine, opts: DetectOptions = {}): Required<DetectOptions> =>
+  ({ ...DEFAULT_DETECT, ...opts, detector: opts.detector ?? DEFAULT_DETECTOR[engine.name] });
+
+/** Runs detection (+ landmarks, + descriptors) on one RGB frame (`looks`: in a video, see FaceEngine.firstLook). */
+export async function detectFaces(engine: FaceEngine, frame: RgbFrame, opts: DetectOptions = {}, looks?: FirstLooks): Promise<DetectedFace[]> {
+  const o = detectOptions(engine, opts);
   const ch = frame.channels ?? 3;
   if (ch !== 3) throw new Error(`detectFaces wants rgb24 frames (3 channels), got ${ch}`);
   if (frame.data.length !== frame.width * frame.height * 3) {
@@ -145,7 +149,7 @@ export async function detectFaces(engine: FaceEngine, frame: RgbFrame, opts: Det
   if (o.descriptors && o.descriptor === 'faceapi' && engine.name !== 'faceapi') {
     throw new Error(`descriptor 'faceapi' (face-api's unaligned box) needs engine faceapi, not ${engine.name}`);
   }
-  const found = await engine.detect(frame, o);
+  const found = await engine.detect(frame, o, looks);
   if (o.landmarks || o.descriptors) {
     const todo = found.filter((d) => !d.landmarks);
     const lms = await engine.landmarks(frame, todo.map((d) => d.box));

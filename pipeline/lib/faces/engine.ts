@@ -17,7 +17,7 @@ export const ENGINES: readonly EngineName[] = ['onnx', 'faceapi'];
  * Bumped whenever an engine gives other faces, landmarks or descriptors for the same frame (its code or
  * its models changed): part of the extract cache key, so cached detections of an older engine are redone.
  */
-export const ENGINE_VERSION: Record<EngineName, number> = { onnx: 8, faceapi: 1 };
+export const ENGINE_VERSION: Record<EngineName, number> = { onnx: 9, faceapi: 1 };
 
 export interface EngineOptions {
   /** 'onnx' (default) or 'faceapi'. */
@@ -40,14 +40,29 @@ export interface Detection {
   descriptor?: Float32Array;
 }
 
+/**
+ * In a video, an engine may decide how hard to look at a frame from a cheap first look at it and at the
+ * frames around it (onnx: YuNet's faces decide where SSD runs). Without them, detect looks at one picture.
+ */
+export interface FirstLooks {
+  /** The first look at this frame. */
+  own: Detection[];
+  /** First looks at the frames up to `lookAround` samples before and after it (fewer at the ends). */
+  nearby: Detection[][];
+}
+
 export interface FaceEngine {
   readonly name: EngineName;
   /** Where it actually runs (e.g. cpu, cuda, wasm). */
   readonly backend: string;
   /** Versions of the runtime and models, for run metadata. */
   readonly versions: Record<string, string>;
-  /** Faces in an rgb24 frame. */
-  detect(frame: RawImage, opts: Required<DetectOptions>): Promise<Detection[]>;
+  /** Samples before and after a video frame whose first looks detect uses (absent: none, no firstLook). */
+  readonly lookAround?: number;
+  /** The cheap first look at a video frame that detect takes for it and its neighbours. */
+  firstLook?(frame: RawImage, opts: Required<DetectOptions>): Promise<Detection[]>;
+  /** Faces in an rgb24 frame (`looks`: in a video, the first looks at it and around it). */
+  detect(frame: RawImage, opts: Required<DetectOptions>, looks?: FirstLooks): Promise<Detection[]>;
   /** 68 landmarks (iBUG order, frame pixels) of the face in each box. */
   landmarks(frame: RawImage, boxes: Box[]): Promise<Point[][]>;
   /** 128-d descriptors of 150x150 rgb24 face chips (align.ts). */

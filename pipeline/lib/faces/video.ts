@@ -1,10 +1,10 @@
 // One whole video through the face engine, in the current thread: decode sampled frames with ffmpeg
 // (frames/decodeFrames, scaled inside ffmpeg), detect faces on each, optionally cut crops.
 // The pool runs this inside worker threads; it also runs on its own (tests, one-off scripts).
-import { decodeFrames, fitLongSide, probe } from '../frames/index.ts';
+import { decodeFrames, fitLongSide, probe, type Frame } from '../frames/index.ts';
 import { faceCrop, type CropOptions } from './crop.ts';
-import { detectFaces, type DetectOptions, type DetectedFace } from './detect.ts';
-import type { FaceEngine } from './engine.ts';
+import { detectFaces, detectOptions, type DetectOptions, type DetectedFace } from './detect.ts';
+import type { Detection, FaceEngine } from './engine.ts';
 
 export interface SamplingParams {
   /** Frames per second to sample (e.g. 1). */
@@ -67,6 +67,25 @@ export async function processVideo(engine: FaceEngine, job: VideoJob, onProgress
   const frames: FrameFaces[] = [];
   let detectMs = 0, cropMs = 0, waitMs = 0;
   let tWait = performance.now();
+  // An engine that looks around (FaceEngine.lookAround) gets each frame once the first looks at the frames
+  // after it are taken: frames wait in `queue` until then.
+  const around = engine.firstLook ? engine.lookAround ?? 0 : 0;
+  const opts = detectOptions(engine, job.detect);
+  const looks: Detection[][] = [];
+  const queue: Frame[] = [];
+  const finish = async (f: Frame, position: number) => {
+    const td = performance.now();
+    const nearby = around ? looks.slice(Math.max(0, position - around), position + around + 1).filter((_, k) => k !== Math.min(around, position)) : [];
+    const faces: FaceInFrame[] = await detectFaces(engine, f, opts, around ? { own: looks[position], nearby } : undefined);
+    detectMs += performance.now() - td;
+    if (job.crops) {
+      const tc = performance.now();
+      for (const face of faces) face.crop = new Uint8Array(await faceCrop(f, face, job.crops));
+      cropMs += performance.now() - tc;
+    }
+    frames.push({ index: f.index, tS: f.tS, faces });
+    onProgress?.({ frame: f.index, tS: f.tS, faces: faces.length, durationS: info.durationS });
+  };
   for await (const f of decodeFrames(job.path, {
     fps: job.sampling.fps,
     width: size.width,
@@ -78,18 +97,18 @@ export async function processVideo(engine: FaceEngine, job: VideoJob, onProgress
     refsOnly: job.sampling.refsOnly,
   })) {
     waitMs += performance.now() - tWait;
-    const td = performance.now();
-    const faces: FaceInFrame[] = await detectFaces(engine, f, job.detect);
-    detectMs += performance.now() - td;
-    if (job.crops) {
-      const tc = performance.now();
-      for (const face of faces) face.crop = new Uint8Array(await faceCrop(f, face, job.crops));
-      cropMs += performance.now() - tc;
+    if (around) {
+      const td = performance.now();
+      looks.push(await engine.firstLook!(f, opts));
+      detectMs += performance.now() - td;
+      queue.push(f);
+      if (queue.length > around) await finish(queue.shift()!, frames.length);
+    } else {
+      await finish(f, frames.length);
     }
-    frames.push({ index: f.index, tS: f.tS, faces });
-    onProgress?.({ frame: f.index, tS: f.tS, faces: faces.length, durationS: info.durationS });
     tWait = performance.now();
   }
+  for (const f of queue) await finish(f, frames.length);
   return {
     path: job.path,
     source: { width: info.width, height: info.height, durationS: info.durationS },

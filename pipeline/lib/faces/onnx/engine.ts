@@ -10,7 +10,7 @@
 // verifies better (LFW 99.01% vs 98.74%), but scores printed and drawn faces (an engraving on a lamp, a
 // photo on a keychain) as high as live ones, so the live/depicted rule credits prints (bench/live
 // precision 0.44 instead of 1.00).
-import type { Detection, EngineOptions, FaceEngine } from '../engine.ts';
+import type { Detection, EngineOptions, FaceEngine, FirstLooks } from '../engine.ts';
 import type { DetectOptions } from '../detect.ts';
 import type { Box, Point, RawImage } from '../quality.ts';
 import { MODELS_DIR, openSession, ort, type ExecutionBackend } from './models.ts';
@@ -30,9 +30,13 @@ const RESCORE_PAD = 0.25;
 const CLOSE_UP_PAD = 0.5;
 /** The close-up pass is for a face filling the frame: YuNet's face must be at least this share of its height. */
 const CLOSE_UP_HEIGHT = 0.4;
+/** YuNet's close-up pass looks at the frame shrunk this many times (a quarter of the pixels of half size, as good there). */
+const CLOSE_UP_SHRINK = 4;
 /** SSD looks at a frame where YuNet sees a face of this score and of usable size (minUsableSize) or more
  *  (half that size found 2 more printed faces on the replica for twice the SSD runs). */
 const TRIGGER_SCORE = 0.15;
+/** In a video, a faint face sends SSD to look when YuNet is sure of a face within this many samples of it. */
+const NEARBY_SAMPLES = 2;
 
 const engines = new Map<string, Promise<FaceEngine>>();
 
@@ -95,21 +99,36 @@ async function create(backend: ExecutionBackend, dir: string): Promise<FaceEngin
     return [...seen.map((s) => ({ ...s, points: null })), ...unscored.filter((f) => !seen.some((s) => iou(s.box, f.box) >= 0.3))];
   }
 
+  /** YuNet's faces (fainter ones too for 'ssd': they may send SSD to look), the close-up pass where it sees none. */
+  async function firstLook(frame: RawImage, o: Required<DetectOptions>): Promise<Detection[]> {
+    if (o.detector !== 'yunet' && o.detector !== 'ssd') throw new Error(`the onnx engine detects with yunet or ssd, not ${o.detector}`);
+    const floor = o.detector === 'ssd' ? Math.min(o.minScore, TRIGGER_SCORE) : o.minScore;
+    let faces = await yunetFaces(frame, floor, o.maxFaces);
+    if (!faces.some((f) => f.score >= o.minScore) && o.closeUps) faces = await closeUps(frame, (f) => yunetFaces(f, floor, o.maxFaces));
+    return faces.map((f) => ({ box: f.box, score: f.score, points: f.points }));
+  }
+
   return {
     name: 'onnx',
     backend: recognition.provider,
     versions: { engine: 'onnx', onnxruntime: ort.env.versions.common ?? '', provider: recognition.provider },
 
-    async detect(frame: RawImage, o: Required<DetectOptions>): Promise<Detection[]> {
-      if (o.detector !== 'yunet' && o.detector !== 'ssd') throw new Error(`the onnx engine detects with yunet or ssd, not ${o.detector}`);
-      // For 'ssd', fainter YuNet faces than it reports also send SSD to look (SSD finds faces there that
-      // YuNet scores 0.15–0.5: a presenter turning in, prints).
-      const floor = o.detector === 'ssd' ? Math.min(o.minScore, TRIGGER_SCORE) : o.minScore;
-      let faces = await yunetFaces(frame, floor, o.maxFaces);
-      if (!faces.some((f) => f.score >= o.minScore) && o.closeUps) faces = await closeUps(frame, (f) => yunetFaces(f, floor, o.maxFaces));
-      const found: Detection[] = faces.filter((f) => f.score >= o.minScore).map((f) => ({ box: f.box, score: f.score, points: f.points }));
+    lookAround: NEARBY_SAMPLES,
+
+    firstLook,
+
+    async detect(frame: RawImage, o: Required<DetectOptions>, looks?: FirstLooks): Promise<Detection[]> {
+      const faces = looks?.own ?? await firstLook(frame, o);
+      const found: Detection[] = faces.filter((f) => f.score >= o.minScore);
       if (o.detector === 'yunet') return found;
-      const look = faces.some((f) => sizeInFrame(f.box, frame.width, frame.height) >= o.minUsableSize);
+      // SSD looks where YuNet sees a usable face, faint ones too (SSD finds faces there that YuNet scores
+      // 0.15–0.5: a presenter turning in, prints). In a video, a faint face only sends it to look when YuNet
+      // is sure of a usable face in the frame or one of the frames around it: on the replica the 262 of 477
+      // such frames with no sure face anywhere gave 7 usable SSD faces, all of them kept this way but 3 prints.
+      const usable = (f: Detection, min: number) => f.score >= min && sizeInFrame(f.box, frame.width, frame.height) >= o.minUsableSize;
+      const sure = (fs: Detection[]) => fs.some((f) => usable(f, o.minScore));
+      const faint = faces.some((f) => usable(f, 0)); // a first look's faces all score ≥ TRIGGER_SCORE
+      const look = looks ? sure(faces) || (faint && looks.nearby.some(sure)) : faint;
       return look ? ssdFrame(frame, found, o) : found.map((f) => ({ ...f, score: 0 }));
     },
 
@@ -136,15 +155,16 @@ async function create(backend: ExecutionBackend, dir: string): Promise<FaceEngin
 
 /**
  * A face filling the frame (a selfie close-up cut by the frame edges) is missed by detectors trained on
- * whole faces: look again at the frame inside a grey border of half its long side, at half the
- * resolution (the face is large there), and map the faces found back to the frame.
+ * whole faces: look again at the frame inside a grey border of half its long side, at a quarter of the
+ * resolution (the face is large there: ≥ 0.4 of the frame height is ≥ 60 px at 640), and map the faces found back.
  */
 async function closeUps(frame: RawImage, find: (f: RawImage) => Promise<YunetFace[]>): Promise<YunetFace[]> {
-  const pad = 2 * Math.round(Math.max(frame.width, frame.height) / 4);
-  const small = padHalve(frame, pad);
-  const back = (p: Point): Point => [p[0] * 2 - pad, p[1] * 2 - pad];
+  const k = CLOSE_UP_SHRINK;
+  const pad = k * Math.round(Math.max(frame.width, frame.height) / (2 * k));
+  const small = padShrink(frame, k, pad);
+  const back = (p: Point): Point => [p[0] * k - pad, p[1] * k - pad];
   return (await find(small))
-    .map((f) => ({ score: f.score, box: { x: f.box.x * 2 - pad, y: f.box.y * 2 - pad, w: f.box.w * 2, h: f.box.h * 2 }, points: f.points.map(back) }))
+    .map((f) => ({ score: f.score, box: { x: f.box.x * k - pad, y: f.box.y * k - pad, w: f.box.w * k, h: f.box.h * k }, points: f.points.map(back) }))
     .filter((f) => f.box.x < frame.width && f.box.y < frame.height && f.box.x + f.box.w > 0 && f.box.y + f.box.h > 0);
 }
 
@@ -162,17 +182,21 @@ function padded(frame: RawImage, pad: number): RawImage {
   return { data, width: w, height: h, channels: 3 };
 }
 
-/** The frame inside a grey border of `pad` px (even), downscaled 2x (means of 2x2 pixels). */
-function padHalve(frame: RawImage, pad: number): RawImage {
+/** The frame inside a grey border of `pad` px (a multiple of k), downscaled k times (means of k×k pixels). */
+function padShrink(frame: RawImage, k: number, pad: number): RawImage {
   const ch = frame.channels ?? 3;
-  const hw = Math.floor(frame.width / 2), hh = Math.floor(frame.height / 2); // an odd last row/column is dropped
-  const w = hw + pad, h = hh + pad;
+  const sw = Math.floor(frame.width / k), sh = Math.floor(frame.height / k); // a last partial row/column is dropped
+  const off = pad / k, w = sw + 2 * off, h = sh + 2 * off;
   const data = new Uint8Array(w * h * 3).fill(PAD_GREY);
-  const src = frame.data, row = frame.width * ch, off = pad / 2;
-  for (let y = 0; y < hh; y++) {
-    let s = 2 * y * row, d = ((y + off) * w + off) * 3;
-    for (let x = 0; x < hw; x++, s += 2 * ch) {
-      for (let c = 0; c < 3; c++) data[d++] = (src[s + c] + src[s + ch + c] + src[s + row + c] + src[s + row + ch + c] + 2) >> 2;
+  const src = frame.data, row = frame.width * ch, n = k * k;
+  for (let y = 0; y < sh; y++) {
+    for (let x = 0; x < sw; x++) {
+      const d = ((y + off) * w + x + off) * 3;
+      for (let c = 0; c < 3; c++) {
+        let sum = 0;
+        for (let j = 0; j < k; j++) for (let i = 0, s = (y * k + j) * row + x * k * ch + c; i < k; i++, s += ch) sum += src[s];
+        data[d + c] = Math.round(sum / n);
+      }
     }
   }
   return { data, width: w, height: h, channels: 3 };

@@ -69,7 +69,9 @@ export function decodeSsd(boxes: Float32Array, scores: Float32Array, width: numb
     const inter = Math.max(Math.min(yi1, yj1) - Math.max(yi0, yj0), 0) * Math.max(Math.min(xi1, xj1) - Math.max(xi0, xj0), 0);
     return inter / (ai + aj - inter);
   };
-  const candidates = Array.from(scores, (score, i) => ({ score, i })).filter((c) => c.score > minScore).sort((p, q) => q.score - p.score);
+  const candidates: { score: number; i: number }[] = [];
+  for (let i = 0; i < scores.length; i++) if (scores[i] > minScore) candidates.push({ score: scores[i], i });
+  candidates.sort((p, q) => q.score - p.score);
   const kept: number[] = [];
   for (const c of candidates) {
     if (kept.length >= maxFaces) break;
