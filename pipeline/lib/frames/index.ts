@@ -67,12 +67,21 @@ function parseRate(r: string | undefined): number {
   return d ? n / d : n || 0;
 }
 
-/** Reads container and first video stream facts; throws MediaError when there is no decodable video stream. */
-export async function probe(path: string, timeoutMs = 30_000): Promise<ProbeInfo> {
+/** Packets of the video stream probe reads and decodes with `decode` (a first frame may need a few). */
+const DECODE_PACKETS = 8;
+
+/**
+ * Reads container and first video stream facts; throws MediaError when there is no video stream. With
+ * `decode`, the same ffprobe also decodes the video's first packets and throws MediaError when no frame
+ * comes out of them (a container can look fine while its samples are garbage): one process, not two.
+ */
+export async function probe(path: string, timeoutMs = 30_000, { decode = false } = {}): Promise<ProbeInfo> {
   let out: Buffer;
   try {
     out = await runProgram('ffprobe', [
-      '-v', 'error', '-format_whitelist', SAFE_FORMATS, '-print_format', 'json', '-show_format', '-show_streams', '--', inputPath(path),
+      '-v', 'error', '-format_whitelist', SAFE_FORMATS, '-print_format', 'json', '-show_format', '-show_streams',
+      ...(decode ? ['-select_streams', 'V:0', '-read_intervals', `%+#${DECODE_PACKETS}`, '-show_entries', 'frame=width'] : []),
+      '--', inputPath(path),
     ], timeoutMs);
   } catch (e) {
     const refused = refusedFormat((e as Error).message);
@@ -91,6 +100,7 @@ export async function probe(path: string, timeoutMs = 30_000): Promise<ProbeInfo
   const rotation = Number((video.side_data_list ?? []).find((d: any) => d.rotation !== undefined)?.rotation ?? video.tags?.rotate ?? 0);
   const sideways = Math.abs(Math.round(rotation / 90)) % 2 === 1;
   const [w, h] = [Number(video.width) || 0, Number(video.height) || 0];
+  if (decode && !json.frames?.length) throw new MediaError('no frame could be decoded');
   return {
     formatName,
     durationS: Number.isFinite(durationS) ? durationS : 0,
@@ -179,21 +189,4 @@ export async function* decodeFrames(path: string, spec: FrameSpec): AsyncGenerat
     clearTimeout(timer);
     if (child.exitCode === null) child.kill('SIGKILL');
   }
-}
-
-/**
- * Whether at least one video frame decodes (cheap: the first frame, scaled to 16x16 inside ffmpeg).
- * A container can look fine to ffprobe while its samples are garbage. Throws MediaError if not.
- */
-export async function checkDecodes(path: string, timeoutMs = 30_000): Promise<void> {
-  let out: Buffer;
-  try {
-    out = await runProgram('ffmpeg', [
-      '-v', 'error', '-nostdin', '-format_whitelist', SAFE_FORMATS, '-i', inputPath(path), '-an', '-sn', '-dn',
-      '-frames:v', '1', '-vf', 'scale=16:16', '-pix_fmt', 'gray', '-f', 'rawvideo', 'pipe:1',
-    ], timeoutMs);
-  } catch (e) {
-    throw new MediaError(`no frame could be decoded (${(e as Error).message.slice(0, 300)})`);
-  }
-  if (out.length < 256) throw new MediaError('no frame could be decoded');
 }

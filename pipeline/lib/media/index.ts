@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { JsonCache } from '../cache/index.ts';
-import { checkDecodes, probe, type ProbeInfo } from '../frames/index.ts';
+import { probe, type ProbeInfo } from '../frames/index.ts';
 import { download, Refused, sha256File, type DownloadOptions } from './download.ts';
 import { classifyUrl, findInMediaDir, insideRoots, type MediaSource } from './locate.ts';
 
@@ -141,7 +141,7 @@ async function sniffText(path: string): Promise<string | null> {
 
 /**
  * ffprobe of a content hash, cached (content sniffing: a non-video body is recorded, not fatal).
- * A media is playable when ffprobe finds a video stream with a duration and its first frame decodes.
+ * A media is playable when ffprobe finds a video stream with a duration and a frame decodes from its first packets.
  */
 export async function probeCached(cache: JsonCache<MediaProbe>, sha256: string, path: string): Promise<{ value: MediaProbe; computed: boolean }> {
   // "v3": entries from before the decode check and the format allow-list, or whose error names an
@@ -162,7 +162,7 @@ async function probeUncached(path: string): Promise<MediaProbe> {
   const clean = (e: unknown) => (e as Error).message.replaceAll(`${abs}: `, '').replaceAll(abs, 'the file').replace(/ @ 0x[0-9a-f]+\]/g, ']');
   let info: ProbeInfo;
   try {
-    info = await probe(path);
+    info = await probe(path, undefined, { decode: true });
   } catch (e) {
     const msg = clean(e);
     // ffprobe could not read it at all: say what it is when it is text.
@@ -170,10 +170,5 @@ async function probeUncached(path: string): Promise<MediaProbe> {
     return { ok: false, error: `not a playable video: ${what ?? msg}` };
   }
   if (!(info.durationS > 0)) return { ok: false, error: 'not a playable video: no duration' };
-  try {
-    await checkDecodes(path);
-  } catch (e) {
-    return { ok: false, error: `not a playable video: ${clean(e)}` };
-  }
   return { ok: true, ...info };
 }
