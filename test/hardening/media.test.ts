@@ -6,7 +6,7 @@ import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fingerprintVideo } from '../../pipeline/lib/fingerprint/index.ts';
-import { decodeFrames, fitLongSide, probe } from '../../pipeline/lib/frames/index.ts';
+import { decodeFrameBatch, decodeFrames, fitLongSide, MediaError, probe } from '../../pipeline/lib/frames/index.ts';
 import { fixture, ledger, make, scratch, sheetOf, statusCounts } from './helpers.ts';
 
 const dir = scratch('media');
@@ -158,4 +158,31 @@ test('a very long video: sampling caps keep the work bounded (an hour of video, 
   const { rows } = await ledger(sheetOf([['long.mp4', '1']]), fixture({ baseDir: dir, allowedRoots: [dir] }));
   assert.equal(rows[0].status, 'ok');
   assert.ok(performance.now() - t1 < 3000);
+});
+
+test('several videos through one ffmpeg (decodeFrameBatch): each stream gives what decoding it alone gives; a broken one fails alone', async () => {
+  const spec = { fps: 2, width: 64, height: 112, pixFmt: 'rgb24' as const, refsOnly: true };
+  const alone = async (path: string) => {
+    const out: Buffer[] = [];
+    for await (const f of decodeFrames(path, spec)) out.push(f.data);
+    return out;
+  };
+  const drain = async (s: AsyncIterable<{ index: number; data: Buffer }>) => {
+    const out: Buffer[] = [];
+    for await (const f of s) { assert.equal(f.index, out.length); out.push(f.data); }
+    return out;
+  };
+  const videos = [clip, at('faststart.mp4'), at('rotated.mp4')];
+  // Read the last stream first: the others' frames wait in memory, ffmpeg is not blocked.
+  const streams = decodeFrameBatch(videos.map((path) => ({ path, spec })));
+  const batch = [await drain(streams[2]), await drain(streams[0]), await drain(streams[1])];
+  const expected = [await alone(videos[2]), await alone(videos[0]), await alone(videos[1])];
+  for (const [k, frames] of batch.entries()) {
+    assert.ok(frames.length >= 2);
+    assert.deepEqual(frames, expected[k]);
+  }
+  // An input ffmpeg cannot open makes the whole process fail: every video is decoded again on its own.
+  const mixed = decodeFrameBatch([clip, at('text.mp4')].map((path) => ({ path, spec })));
+  assert.deepEqual(await drain(mixed[0]), await alone(clip));
+  await assert.rejects(drain(mixed[1]), (e: Error) => e instanceof MediaError && /ffmpeg could not decode/.test(e.message));
 });

@@ -27,13 +27,17 @@ interface Task {
 interface Slot {
   worker: Worker;
   ready: Promise<void>;
-  task?: Task;
+  /** The videos given to it and not finished yet. */
+  tasks: Task[];
   dead?: boolean;
   /** The worker reported ready once (a worker that never started is not respawned: no crash loop). */
   started?: boolean;
 }
 
 const requireHere = createRequire(import.meta.url);
+
+/** Videos a worker takes at a time (decoded by one ffmpeg: frames/decodeFrameBatch). */
+const BATCH = 4;
 
 /**
  * Bootstrap code for a worker that runs a .ts module. On Node 20, `execArgv: ['--import', 'tsx']` does
@@ -69,7 +73,7 @@ export class FacePool {
       workerData: this.init,
     });
     let onReady!: () => void, onFail!: (e: Error) => void;
-    const slot: Slot = { worker, ready: new Promise<void>((res, rej) => { onReady = res; onFail = rej; }) };
+    const slot: Slot = { worker, tasks: [], ready: new Promise<void>((res, rej) => { onReady = res; onFail = rej; }) };
     slot.ready.catch(() => {}); // observed via ready()/tasks
     worker.on('message', (msg: FromWorker) => {
       switch (msg.type) {
@@ -84,13 +88,13 @@ export class FacePool {
           this.fail(slot, new Error(`face worker failed to start: ${msg.message}`), false);
           break;
         case 'progress':
-          if (slot.task?.id === msg.id) slot.task.onProgress?.({ frame: msg.frame, tS: msg.tS, faces: msg.faces, durationS: msg.durationS });
+          slot.tasks.find((t) => t.id === msg.id)?.onProgress?.({ frame: msg.frame, tS: msg.tS, faces: msg.faces, durationS: msg.durationS });
           break;
         case 'done':
         case 'error': {
-          const task = slot.task;
-          if (!task || task.id !== msg.id) break;
-          slot.task = undefined;
+          const task = slot.tasks.find((t) => t.id === msg.id);
+          if (!task) break;
+          slot.tasks.splice(slot.tasks.indexOf(task), 1);
           if (msg.type === 'done') task.resolve(msg.result);
           else {
             const err = msg.name === 'MediaError' ? new MediaError(msg.message) : new Error(msg.message);
@@ -112,13 +116,11 @@ export class FacePool {
     return slot;
   }
 
-  /** A worker died or could not start: its task fails; it is replaced when it had been working. */
+  /** A worker died or could not start: its videos fail; it is replaced when it had been working. */
   private fail(slot: Slot, err: Error, respawn: boolean): void {
     if (slot.dead) return;
     slot.dead = true;
-    const task = slot.task;
-    slot.task = undefined;
-    task?.reject(err);
+    for (const task of slot.tasks.splice(0)) task.reject(err);
     void slot.worker.terminate();
     const i = this.slots.indexOf(slot);
     if (respawn && !this.closed && i >= 0) {
@@ -152,13 +154,14 @@ export class FacePool {
   private pump(): void {
     for (const slot of this.slots) {
       if (this.queue.length === 0) return;
-      if (slot.task || slot.dead) continue;
-      // One task per worker; the job is posted once the worker's engine is ready.
-      const task = this.queue.shift()!;
-      slot.task = task;
+      if (slot.tasks.length || slot.dead) continue;
+      // A few videos per worker (one ffmpeg decodes them), fewer near the end so the workers finish
+      // together; posted once the worker's engine is ready.
+      const tasks = this.queue.splice(0, Math.min(BATCH, Math.ceil(this.queue.length / this.slots.length)));
+      slot.tasks = tasks;
       slot.ready.then(
-        () => { if (slot.task === task && !slot.dead) slot.worker.postMessage({ type: 'job', id: task.id, job: task.job } satisfies ToWorker); },
-        () => { /* fail() already rejected this task */ },
+        () => { if (slot.tasks === tasks && !slot.dead) slot.worker.postMessage({ type: 'jobs', jobs: tasks.map((t) => ({ id: t.id, job: t.job })) } satisfies ToWorker); },
+        () => { /* fail() already rejected these tasks */ },
       );
     }
   }
@@ -171,8 +174,7 @@ export class FacePool {
     for (const t of this.queue.splice(0)) t.reject(err);
     await Promise.all(this.slots.map(async (s) => {
       s.dead = true;
-      s.task?.reject(err);
-      s.task = undefined;
+      for (const t of s.tasks.splice(0)) t.reject(err);
       await s.worker.terminate();
     }));
     this.slots.length = 0;

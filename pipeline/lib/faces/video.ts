@@ -1,7 +1,7 @@
 // One whole video through the face engine, in the current thread: decode sampled frames with ffmpeg
 // (frames/decodeFrames, scaled inside ffmpeg), detect faces on each, optionally cut crops.
 // The pool runs this inside worker threads; it also runs on its own (tests, one-off scripts).
-import { decodeFrames, fitLongSide, probe, type Frame } from '../frames/index.ts';
+import { decodeFrames, fitLongSide, probe, type Frame, type FrameSpec } from '../frames/index.ts';
 import { faceCrop, type CropOptions } from './crop.ts';
 import { detectFaces, detectOptions, type DetectOptions, type DetectedFace } from './detect.ts';
 import type { Detection, FaceEngine } from './engine.ts';
@@ -59,11 +59,22 @@ export interface VideoFaces {
 
 export type ProgressFn = (p: { frame: number; tS: number; faces: number; durationS: number }) => void;
 
-/** Decodes and detects one video in this thread. Throws MediaError when the video can't be decoded. */
-export async function processVideo(engine: FaceEngine, job: VideoJob, onProgress?: ProgressFn): Promise<VideoFaces> {
-  const t0 = performance.now();
+/** What to decode of a video: its facts (ffprobe unless the job knows them) and the frames to sample. */
+export async function sampling(job: VideoJob): Promise<{ info: VideoFaces['source']; spec: FrameSpec }> {
   const info = job.known ?? await probe(job.path);
   const size = fitLongSide(info.width, info.height, job.sampling.longSide ?? 640);
+  const { fps, maxFrames, startS, timeoutMs, refsOnly } = job.sampling;
+  return { info: { width: info.width, height: info.height, durationS: info.durationS }, spec: { fps, ...size, pixFmt: 'rgb24', maxFrames, startS, timeoutMs, refsOnly } };
+}
+
+/**
+ * Decodes and detects one video in this thread (`source`: its sampling and frames, when decoded
+ * together with others: frames/decodeFrameBatch). Throws MediaError when the video can't be decoded.
+ */
+export async function processVideo(engine: FaceEngine, job: VideoJob, onProgress?: ProgressFn,
+  source?: { info: VideoFaces['source']; spec: FrameSpec; frames: AsyncIterable<Frame> }): Promise<VideoFaces> {
+  const t0 = performance.now();
+  const { info, spec } = source ?? await sampling(job);
   const frames: FrameFaces[] = [];
   let detectMs = 0, cropMs = 0, waitMs = 0;
   let tWait = performance.now();
@@ -86,16 +97,7 @@ export async function processVideo(engine: FaceEngine, job: VideoJob, onProgress
     frames.push({ index: f.index, tS: f.tS, faces });
     onProgress?.({ frame: f.index, tS: f.tS, faces: faces.length, durationS: info.durationS });
   };
-  for await (const f of decodeFrames(job.path, {
-    fps: job.sampling.fps,
-    width: size.width,
-    height: size.height,
-    pixFmt: 'rgb24',
-    maxFrames: job.sampling.maxFrames,
-    startS: job.sampling.startS,
-    timeoutMs: job.sampling.timeoutMs,
-    refsOnly: job.sampling.refsOnly,
-  })) {
+  for await (const f of source?.frames ?? decodeFrames(job.path, spec)) {
     waitMs += performance.now() - tWait;
     if (around) {
       const td = performance.now();
@@ -111,9 +113,9 @@ export async function processVideo(engine: FaceEngine, job: VideoJob, onProgress
   for (const f of queue) await finish(f, frames.length);
   return {
     path: job.path,
-    source: { width: info.width, height: info.height, durationS: info.durationS },
-    frameWidth: size.width,
-    frameHeight: size.height,
+    source: info,
+    frameWidth: spec.width,
+    frameHeight: spec.height,
     frames,
     timing: { totalMs: performance.now() - t0, detectMs, decodeMs: waitMs, cropMs },
   };

@@ -1,12 +1,14 @@
-// Worker-thread entry for the face pool: one single-threaded face engine per worker, one video at a time.
-// Protocol (see pool.ts): workerData = WorkerInit; in: {type:'job'}; out: ready | init-error | progress | done | error.
+// Worker-thread entry for the face pool: one single-threaded face engine per worker. It takes videos a
+// few at a time, decoded by one ffmpeg (frames/decodeFrameBatch), and detects them one after another.
+// Protocol (see pool.ts): workerData = WorkerInit; in: {type:'jobs'}; out: ready | init-error | progress | done | error (per video).
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadEngine, type EngineOptions } from './engine.ts';
-import { processVideo, type VideoFaces, type VideoJob } from './video.ts';
+import { decodeFrameBatch } from '../frames/index.ts';
+import { processVideo, sampling, type VideoFaces, type VideoJob } from './video.ts';
 
 export type WorkerInit = EngineOptions;
 
-export type ToWorker = { type: 'job'; id: number; job: VideoJob };
+export type ToWorker = { type: 'jobs'; jobs: { id: number; job: VideoJob }[] };
 export type FromWorker =
   | { type: 'ready'; backend: string; versions: Record<string, string> }
   | { type: 'init-error'; message: string }
@@ -29,17 +31,33 @@ try {
   send({ type: 'init-error', message: (e as Error).stack ?? String(e) });
 }
 
-// Jobs run strictly one after another in this thread.
+// Batches run strictly one after another in this thread.
 let chain: Promise<void> = Promise.resolve();
 port.on('message', (msg: ToWorker) => {
-  if (msg?.type !== 'job') return;
-  chain = chain.then(() => runJob(msg.id, msg.job));
+  if (msg?.type !== 'jobs') return;
+  chain = chain.then(() => runJobs(msg.jobs));
 });
 
-async function runJob(id: number, job: VideoJob): Promise<void> {
+async function runJobs(jobs: { id: number; job: VideoJob }[]): Promise<void> {
+  // Each video's sampling first (a probe may fail: that video alone ends in its error), then one decode for the rest.
+  const planned = await Promise.all(jobs.map(({ job }) => sampling(job).catch((e: Error) => e)));
+  const decodable = jobs.flatMap((j, k) => planned[k] instanceof Error ? [] : [{ ...j, plan: planned[k] as Awaited<ReturnType<typeof sampling>> }]);
+  const streams = decodeFrameBatch(decodable.map((d) => ({ path: d.job.path, spec: d.plan.spec })));
+  for (const [k, { id, job }] of jobs.entries()) {
+    const plan = planned[k];
+    const at = decodable.findIndex((d) => d.id === id);
+    await runJob(id, () => plan instanceof Error ? Promise.reject(plan) : processWith(job, id, { ...plan, frames: streams[at] }));
+  }
+}
+
+async function processWith(job: VideoJob, id: number, source: Parameters<typeof processVideo>[3]): Promise<VideoFaces> {
+  const engine = await loadEngine(init);
+  return processVideo(engine, job, (p) => send({ type: 'progress', id, ...p }), source);
+}
+
+async function runJob(id: number, run: () => Promise<VideoFaces>): Promise<void> {
   try {
-    const engine = await loadEngine(init);
-    const result = await processVideo(engine, job, (p) => send({ type: 'progress', id, ...p }));
+    const result = await run();
     const transfer: ArrayBuffer[] = [];
     for (const fr of result.frames) {
       for (const f of fr.faces) {

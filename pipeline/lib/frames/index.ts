@@ -2,6 +2,7 @@
 // No shell is involved and no temporary image files: frames arrive as raw pixels on a pipe.
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
+import type { Readable } from 'node:stream';
 
 export interface ProbeInfo {
   formatName: string;
@@ -147,46 +148,113 @@ export function fitLongSide(width: number, height: number, longSide: number): { 
   return { width: even(width), height: even(height) };
 }
 
-/** Decodes sampled frames as raw pixels, scaled inside ffmpeg. Yields frames as they arrive. */
-export async function* decodeFrames(path: string, spec: FrameSpec): AsyncGenerator<Frame> {
+/** ffmpeg's options for one input: the video, read by one decoding thread (callers run one decode per core). */
+const inputArgs = (path: string, spec: FrameSpec): string[] => [
+  '-format_whitelist', SAFE_FORMATS, ...(spec.startS ? ['-ss', String(spec.startS)] : []),
+  ...(spec.refsOnly ? ['-skip_frame', 'noref'] : []), '-threads', '1', '-i', inputPath(path),
+];
+
+/** ffmpeg's options for one output: the sampled frames, scaled, as raw pixels on `target`. */
+const outputArgs = (spec: FrameSpec, target: string, stream?: string): string[] => [
+  ...(stream ? ['-map', stream] : []), '-an', '-sn', '-dn',
+  '-vf', `fps=${spec.fps},scale=${spec.width}:${spec.height}:flags=area`, '-pix_fmt', spec.pixFmt,
+  ...(spec.maxFrames ? ['-frames:v', String(spec.maxFrames)] : []), '-f', 'rawvideo', target,
+];
+
+/** Cuts a stream of raw pixels into frames; each frame is filled chunk by chunk into its own buffer
+ *  (joining chunks as they came copied a frame's bytes once per chunk: gigabytes over a video set). */
+function frameCutter(spec: FrameSpec): (chunk: Buffer) => Frame[] {
   const channels = spec.pixFmt === 'rgb24' ? 3 : 1;
   const frameBytes = spec.width * spec.height * channels;
-  const args = ['-v', 'error', '-nostdin', '-format_whitelist', SAFE_FORMATS];
-  if (spec.startS) args.push('-ss', String(spec.startS));
-  // One decoding thread: callers run one decode per core already.
-  args.push(...(spec.refsOnly ? ['-skip_frame', 'noref'] : []), '-threads', '1', '-i', inputPath(path), '-an', '-sn', '-dn',
-    '-vf', `fps=${spec.fps},scale=${spec.width}:${spec.height}:flags=area`,
-    '-pix_fmt', spec.pixFmt, '-f', 'rawvideo');
-  if (spec.maxFrames) args.push('-frames:v', String(spec.maxFrames));
-  args.push('pipe:1');
+  let data = Buffer.allocUnsafe(frameBytes);
+  let filled = 0;
+  let index = 0;
+  return (chunk) => {
+    const frames: Frame[] = [];
+    for (let off = 0; off < chunk.length;) {
+      const n = Math.min(frameBytes - filled, chunk.length - off);
+      chunk.copy(data, filled, off, off + n);
+      filled += n;
+      off += n;
+      if (filled < frameBytes) continue;
+      frames.push({ index, tS: (spec.startS ?? 0) + index / spec.fps, width: spec.width, height: spec.height, channels, data });
+      index++;
+      data = Buffer.allocUnsafe(frameBytes);
+      filled = 0;
+    }
+    return frames;
+  };
+}
+
+const ffmpegError = (stderr: string, code: number | null) => stderr.trim().split('\n').slice(-2).join(' | ') || `exit ${code}`;
+
+/** Decodes sampled frames as raw pixels, scaled inside ffmpeg. Yields frames as they arrive. */
+export async function* decodeFrames(path: string, spec: FrameSpec): AsyncGenerator<Frame> {
+  const args = ['-v', 'error', '-nostdin', ...inputArgs(path, spec), ...outputArgs(spec, 'pipe:1')];
   const child = spawn('ffmpeg', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr.on('data', (b: Buffer) => { err = (err + b.toString()).slice(-2000); });
   const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   const timer = setTimeout(() => child.kill('SIGKILL'), spec.timeoutMs ?? 300_000);
-  // Each frame is filled chunk by chunk into its own buffer (joining chunks as they came copied a
-  // frame's bytes once per chunk: gigabytes over a video set).
-  let data = Buffer.allocUnsafe(frameBytes);
-  let filled = 0;
-  let index = 0;
+  const cut = frameCutter(spec);
+  let decoded = 0;
   try {
     for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
-      for (let off = 0; off < chunk.length;) {
-        const n = Math.min(frameBytes - filled, chunk.length - off);
-        chunk.copy(data, filled, off, off + n);
-        filled += n;
-        off += n;
-        if (filled < frameBytes) continue;
-        yield { index, tS: (spec.startS ?? 0) + index / spec.fps, width: spec.width, height: spec.height, channels, data };
-        index++;
-        data = Buffer.allocUnsafe(frameBytes);
-        filled = 0;
-      }
+      for (const frame of cut(chunk)) { decoded++; yield frame; }
     }
     const code = await exit;
-    if (code !== 0 && index === 0) throw new MediaError(`ffmpeg could not decode: ${err.trim().split('\n').slice(-2).join(' | ') || `exit ${code}`}`);
+    if (code !== 0 && decoded === 0) throw new MediaError(`ffmpeg could not decode: ${ffmpegError(err, code)}`);
   } finally {
     clearTimeout(timer);
     if (child.exitCode === null) child.kill('SIGKILL');
   }
+}
+
+/**
+ * The frames of several videos from one ffmpeg process (one output pipe each): starting ffmpeg costs
+ * ≈ 70 ms of CPU here (it loads ~200 shared libraries), as much as decoding a few seconds of video.
+ * Each returned stream yields what decodeFrames would for its video. ffmpeg writes the outputs side by
+ * side, so every pipe is read as data comes and frames wait in memory until their stream is read (at
+ * most maxFrames a video). When the process fails, a video is decoded again on its own: its stream goes
+ * on from the frames it already gave, or ends with that video's own error.
+ */
+export function decodeFrameBatch(videos: { path: string; spec: FrameSpec }[]): AsyncGenerator<Frame>[] {
+  if (videos.length === 1) return [decodeFrames(videos[0].path, videos[0].spec)];
+  const args = ['-v', 'error', '-nostdin'];
+  for (const v of videos) args.push(...inputArgs(v.path, v.spec));
+  videos.forEach((v, k) => args.push(...outputArgs(v.spec, `pipe:${k + 3}`, `${k}:V:0`)));
+  // ffmpeg's complaints are not kept: a failed batch redoes each video alone, which says its own.
+  const child = spawn('ffmpeg', args, { stdio: ['ignore', 'ignore', 'ignore', ...videos.map(() => 'pipe' as const)] });
+  const timer = setTimeout(() => child.kill('SIGKILL'), videos.reduce((t, v) => t + (v.spec.timeoutMs ?? 300_000), 0));
+  const failed = new Promise<boolean>((resolve) => {
+    child.on('error', () => { clearTimeout(timer); resolve(true); });
+    child.on('close', (code) => { clearTimeout(timer); resolve(code !== 0); });
+  });
+  const streams = videos.map((v, k) => {
+    const frames: Frame[] = [];
+    let ended = false;
+    let wake: (() => void) | null = null;
+    const cut = frameCutter(v.spec);
+    const pipe = child.stdio[k + 3] as Readable;
+    const poke = () => { wake?.(); wake = null; };
+    pipe.on('data', (chunk: Buffer) => { frames.push(...cut(chunk)); poke(); });
+    pipe.on('close', () => { ended = true; poke(); });
+    return { frames, isEnded: () => ended, wait: () => new Promise<void>((r) => { wake = r; }) };
+  });
+  return videos.map((v, k) => (async function* (): AsyncGenerator<Frame> {
+    const s = streams[k];
+    let given = 0;
+    for (;;) {
+      if (s.frames.length) { given++; yield s.frames.shift()!; continue; }
+      if (s.isEnded()) break;
+      await s.wait();
+    }
+    if (!(await failed)) return;
+    let n = 0;
+    try {
+      for await (const frame of decodeFrames(v.path, v.spec)) if (n++ >= given) yield frame;
+    } catch (e) {
+      if (given === 0) throw e;
+    }
+  })());
 }
