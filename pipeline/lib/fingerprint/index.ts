@@ -4,11 +4,8 @@
 // global hash cannot: the same footage with a local edit (another price on the end card), which
 // is a different ad. Measured on the real sheet: re-encodes differ by ≤ 3 grey levels per block,
 // such edits by 70+.
-import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
-import type { Readable } from 'node:stream';
 import type { JsonCache } from '../cache/index.ts';
-import { MediaError, SAFE_FORMATS } from '../frames/index.ts';
+import { decodeFrameBatch, MediaError, type FrameSpec } from '../frames/index.ts';
 import { mapLimit } from '../run/index.ts';
 
 export interface Fingerprint {
@@ -83,49 +80,18 @@ function boxDown(grey: Uint8Array, w: number, h: number, ow: number, oh: number)
 
 export interface Video { path: string; durationS: number }
 
-/**
- * Videos one ffmpeg process decodes (one output pipe each): a spawn costs ≈ 70 ms of CPU here
- * (ffmpeg loads ~200 shared libraries), a sixth of decoding a 12-s replica video.
- */
+/** Videos one ffmpeg process decodes (frames/decodeFrameBatch: a spawn costs ≈ 70 ms of CPU here). */
 const BATCH = 8;
-const TIMEOUT_MS = 300_000; // per video
 
 function addFrame(fp: Fingerprint, grey: Uint8Array) {
   fp.frames.push(phash(boxDown(grey, W, H, N, N)));
   fp.blocks.push(Buffer.from(boxDown(grey, W, H, BX, BY)).toString('base64'));
 }
 
-/** Decodes `videos` in one ffmpeg process; `error` is ffmpeg's complaint when it failed. */
-function decodeBatch(videos: Video[], opt: FingerprintOptions): Promise<{ fingerprints: Fingerprint[]; error: string | null }> {
-  const args = ['-v', 'error', '-nostdin'];
-  for (const v of videos) args.push(...(opt.refsOnly ? ['-skip_frame', 'noref'] : []), '-threads', '1', '-format_whitelist', SAFE_FORMATS, '-i', resolve(v.path));
-  videos.forEach((_, k) => args.push('-map', `${k}:V:0`, '-vf', `fps=${opt.fps},scale=${W}:${H}:flags=area`, '-pix_fmt', 'gray', '-frames:v', String(opt.maxFrames), '-f', 'rawvideo', `pipe:${k + 3}`));
-  const child = spawn('ffmpeg', args, { stdio: ['ignore', 'ignore', 'pipe', ...videos.map(() => 'pipe' as const)] });
-  const fingerprints = videos.map((v): Fingerprint => ({ durationS: v.durationS, fps: opt.fps, frames: [], blocks: [] }));
-  fingerprints.forEach((fp, k) => {
-    let pending = Buffer.alloc(0);
-    (child.stdio[k + 3] as Readable).on('data', (chunk: Buffer) => {
-      pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
-      for (; pending.length >= W * H; pending = pending.subarray(W * H)) addFrame(fp, pending.subarray(0, W * H));
-    });
-  });
-  let err = '';
-  child.stderr!.on('data', (b: Buffer) => { err = (err + b.toString()).slice(-2000); });
-  const timer = setTimeout(() => child.kill('SIGKILL'), TIMEOUT_MS * videos.length);
-  return new Promise((done, fail) => {
-    child.on('error', (e) => { clearTimeout(timer); fail(e); });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      const why = err.trim().split('\n').slice(-2).join(' | ');
-      done({ fingerprints, error: code === 0 ? null : signal ? `killed (${signal})` : why || `exit ${code}` });
-    });
-  });
-}
-
 /**
  * Fingerprints `videos`, up to BATCH per ffmpeg process and `concurrency` processes at a time.
- * A video that cannot be decoded gets a MediaError (a failed batch is redone one video at a time,
- * so the others are unaffected). `onResult` sees each result as its batch ends.
+ * A video that cannot be decoded gets a MediaError, the others are unaffected; like a player, a video
+ * keeps what decoded before an error. `onResult` sees each result as it ends.
  */
 export async function fingerprintVideos(videos: Video[], opt: FingerprintOptions, concurrency = 1,
   onResult: (index: number, result: Fingerprint | MediaError) => Promise<void> | void = () => {}): Promise<(Fingerprint | MediaError)[]> {
@@ -133,23 +99,24 @@ export async function fingerprintVideos(videos: Video[], opt: FingerprintOptions
   const size = Math.min(BATCH, Math.ceil(videos.length / concurrency));
   const batches: number[][] = [];
   for (let i = 0; i < videos.length; i += size) batches.push(videos.slice(i, i + size).map((_, k) => i + k));
-  const run = async (batch: number[]): Promise<void> => {
-    const { fingerprints, error } = await decodeBatch(batch.map((i) => videos[i]), opt);
-    if (error && batch.length > 1) {
-      for (const i of batch) await run([i]);
-      return;
-    }
+  const spec: FrameSpec = { fps: opt.fps, width: W, height: H, pixFmt: 'gray', maxFrames: opt.maxFrames, refsOnly: opt.refsOnly };
+  await mapLimit(batches, concurrency, async (batch) => {
+    const streams = decodeFrameBatch(batch.map((i) => ({ path: videos[i].path, spec })));
     for (const [k, i] of batch.entries()) {
-      // Like a player, keep what decoded before an error.
-      out[i] = error && !fingerprints[k].frames.length ? new MediaError(`ffmpeg could not decode: ${error}`) : fingerprints[k];
+      const fp: Fingerprint = { durationS: videos[i].durationS, fps: opt.fps, frames: [], blocks: [] };
+      try {
+        for await (const f of streams[k]) addFrame(fp, f.data);
+        out[i] = fp;
+      } catch (e) {
+        if (!(e instanceof MediaError)) throw e;
+        out[i] = e;
+      }
       await onResult(i, out[i]);
     }
-  };
-  await mapLimit(batches, concurrency, run);
+  });
   return out;
 }
 
-/** Fingerprint of one video; throws MediaError when it cannot be decoded. */
 /** Where the dedup stage (and a distributed fingerprint task) caches fingerprints by content hash. */
 export const FINGERPRINT_CACHE = 'data/cache/dedup/fingerprints';
 
@@ -180,6 +147,7 @@ export async function cachedFingerprints(media: (Video & { sha256: string })[], 
   return { fingerprints, computed: todo.length - failed.length, failed };
 }
 
+/** Fingerprint of one video; throws MediaError when it cannot be decoded. */
 export async function fingerprintVideo(path: string, durationS: number, opt: FingerprintOptions): Promise<Fingerprint> {
   const [r] = await fingerprintVideos([{ path, durationS }], opt);
   if (r instanceof MediaError) throw r;
