@@ -5,7 +5,10 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { decodeFrames, fitLongSide, probe } from '../pipeline/lib/frames/index.ts';
+import { extractJob, videoJob, type VideoInput } from '../pipeline/lib/faces/extract.ts';
+import { VIDEOS_PER_WORKER_BATCH } from '../pipeline/lib/faces/pool.ts';
+import { sampling } from '../pipeline/lib/faces/video.ts';
+import { decodeFrameBatch } from '../pipeline/lib/frames/index.ts';
 import { mapLimit } from '../pipeline/lib/run/index.ts';
 import { readTable } from '../pipeline/lib/warehouse/index.ts';
 import { replicaParams, runStage } from '../test/helpers/project.ts';
@@ -19,19 +22,24 @@ const params = replicaParams(dir, (p) => {
 });
 runStage('ingest', dir);
 runStage('dedup', dir);
-const videos = await readTable<{ path: string }>(join(dir, 'data/processed/videos.parquet'));
+const videos = await readTable<VideoInput>(join(dir, 'data/processed/videos.parquet'));
 console.log(`machine: ${cpus().length} × ${cpus()[0].model}; ${videos.length} distinct videos; ${params.faces.fps} frame/s, long side ${params.faces.long_side}, engine ${params.faces.engine}${params.faces.detector ? ` (${params.faces.detector})` : ''}${params.faces.close_ups ? ' + close-up pass' : ''}, ${params.faces.workers} workers`);
 
+// The floor: the frames extract samples, decoded as its workers decode them (reference frames only, one
+// thread, a few videos per ffmpeg, one ffmpeg per worker at a time), and nothing else.
 let t0 = performance.now();
-const counts = await mapLimit(videos, params.faces.workers, async (v) => {
-  const info = await probe(v.path);
+const job = extractJob(params.faces);
+const batches: VideoInput[][] = [];
+for (let i = 0; i < videos.length; i += VIDEOS_PER_WORKER_BATCH) batches.push(videos.slice(i, i + VIDEOS_PER_WORKER_BATCH));
+const counts = await mapLimit(batches, params.faces.workers, async (batch) => {
+  const plans = await Promise.all(batch.map((v) => sampling(videoJob(v, job))));
   let n = 0;
-  for await (const _ of decodeFrames(v.path, { fps: params.faces.fps, ...fitLongSide(info.width, info.height, params.faces.long_side), pixFmt: 'rgb24' })) n++;
+  for (const stream of decodeFrameBatch(batch.map((v, k) => ({ path: v.path, spec: plans[k].spec })))) for await (const _ of stream) n++;
   return n;
 });
 const decodeS = (performance.now() - t0) / 1000;
 const frames = counts.reduce((a, b) => a + b, 0);
-console.log(`ffmpeg decoding alone: ${frames} frames in ${decodeS.toFixed(1)} s (${(frames / decodeS).toFixed(1)} frames/s)`);
+console.log(`ffmpeg decoding alone, as extract decodes: ${frames} frames in ${decodeS.toFixed(1)} s (${(frames / decodeS).toFixed(1)} frames/s)`);
 
 t0 = performance.now();
 runStage('extract', dir);

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { createDetector, descriptorDistance, type DetectedFace, type FaceDetector, type RgbFrame } from '../../pipeline/lib/faces/index.ts';
+import { detectOptions } from '../../pipeline/lib/faces/detect.ts';
 import { MODELS, MODELS_DIR, modelBytes, openSession } from '../../pipeline/lib/faces/onnx/models.ts';
 
 const FACES = fileURLToPath(new URL('../../../shared/data/faces/', import.meta.url));
@@ -125,4 +126,20 @@ test('a face filling the frame (a close-up cut by the edges) is found by YuNet\'
   const found = await det.detect(frame, { detector: 'yunet' });
   assert.equal(found.length, 1);
   assert.ok(found[0].box.w >= 300 && found[0].score > 0.8, JSON.stringify(found[0]));
+});
+
+test('in a video, a faint YuNet face sends SSD to look only when YuNet is sure of a face nearby', { skip }, async () => {
+  const det = await onnx();
+  const frame = await loadRgb(`${FACES}lfw/Tony_Blair/Tony_Blair_0001.jpg`);
+  const o = detectOptions(det.engine, { minScore: 0.5, minUsableSize: 40, descriptors: false });
+  const [seen] = (await det.engine.firstLook!(frame, o)).filter((f) => f.score >= 0.5);
+  assert.ok(seen, 'YuNet is sure of the face');
+  const faint = [{ ...seen, score: 0.3 }];
+  const alone = await det.engine.detect(frame, o, { own: faint, nearby: [[], []] });
+  assert.deepEqual(alone, [], 'a faint face with no sure one around: SSD does not look, no face is reported');
+  const near = await det.engine.detect(frame, o, { own: faint, nearby: [[], [seen]] });
+  assert.ok(near.some((f) => f.score > 0.8), `a sure face in a frame around it: SSD looks and scores it (${near.map((f) => f.score)})`);
+  const own = await det.engine.detect(frame, o, { own: [seen], nearby: [] });
+  assert.deepEqual(own.map((f) => f.score), near.map((f) => f.score), 'a sure face of its own: SSD looks as without neighbours');
+  assert.deepEqual((await det.engine.detect(frame, o)).map((f) => f.score), own.map((f) => f.score), 'a picture alone: SSD looks where YuNet sees a face');
 });

@@ -57,10 +57,12 @@ export function extractJob(p: Params): ExtractJob {
 
 export interface ExtractJob { engine: EngineName; engineVersion: number; sampling: SamplingParams; detect: DetectOptions; cropPx: number }
 
-/** What ingest's probe measured (the displayed size, rotation applied), when the videos table has it. */
-function knownSize(v: VideoInput): VideoJob['known'] {
-  return v.width && v.height ? { width: v.width, height: v.height, durationS: v.duration_s ?? 0 } : undefined;
-}
+/** One video's work for the face pool; `known` is what ingest's probe measured (the displayed size,
+ *  rotation applied), when the videos table has it. */
+export const videoJob = (v: VideoInput, job: ExtractJob): VideoJob => ({
+  path: v.path, sampling: job.sampling, detect: job.detect, crops: { size: job.cropPx },
+  known: v.width && v.height ? { width: v.width, height: v.height, durationS: v.duration_s ?? 0 } : undefined,
+});
 
 /** Detects faces in every video not yet cached; returns each video's cached record and what was computed. */
 export async function detectAll(
@@ -75,7 +77,7 @@ export async function detectAll(
     if (hit) byVideo.set(v.video_id, hit); else todo.push(v);
   }
   const outcomes = todo.length
-    ? await processVideos(todo.map((v) => ({ path: v.path, sampling: job.sampling, detect: job.detect, crops: { size: job.cropPx }, known: knownSize(v) })), { ...pool, engine: job.engine, onProgress })
+    ? await processVideos(todo.map((v) => videoJob(v, job)), { ...pool, engine: job.engine, onProgress })
     : [];
   for (const [i, o] of outcomes.entries()) {
     const v = todo[i];

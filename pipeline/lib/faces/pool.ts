@@ -37,7 +37,7 @@ interface Slot {
 const requireHere = createRequire(import.meta.url);
 
 /** Videos a worker takes at a time (decoded by one ffmpeg: frames/decodeFrameBatch). */
-const BATCH = 4;
+export const VIDEOS_PER_WORKER_BATCH = 4;
 
 /**
  * Bootstrap code for a worker that runs a .ts module. On Node 20, `execArgv: ['--import', 'tsx']` does
@@ -157,7 +157,7 @@ export class FacePool {
       if (slot.tasks.length || slot.dead) continue;
       // A few videos per worker (one ffmpeg decodes them), fewer near the end so the workers finish
       // together; posted once the worker's engine is ready.
-      const tasks = this.queue.splice(0, Math.min(BATCH, Math.ceil(this.queue.length / this.slots.length)));
+      const tasks = this.queue.splice(0, Math.min(VIDEOS_PER_WORKER_BATCH, Math.ceil(this.queue.length / this.slots.length)));
       slot.tasks = tasks;
       slot.ready.then(
         () => { if (slot.tasks === tasks && !slot.dead) slot.worker.postMessage({ type: 'jobs', jobs: tasks.map((t) => ({ id: t.id, job: t.job })) } satisfies ToWorker); },
