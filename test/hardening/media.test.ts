@@ -163,12 +163,12 @@ test('a very long video: sampling caps keep the work bounded (an hour of video, 
 test('several videos through one ffmpeg (decodeFrameBatch): each stream gives what decoding it alone gives; a broken one fails alone', async () => {
   const spec = { fps: 2, width: 64, height: 112, pixFmt: 'rgb24' as const, refsOnly: true };
   const alone = async (path: string) => {
-    const out: Buffer[] = [];
+    const out: Uint8Array[] = [];
     for await (const f of decodeFrames(path, spec)) out.push(f.data);
     return out;
   };
-  const drain = async (s: AsyncIterable<{ index: number; data: Buffer }>) => {
-    const out: Buffer[] = [];
+  const drain = async (s: AsyncIterable<{ index: number; data: Uint8Array }>) => {
+    const out: Uint8Array[] = [];
     for await (const f of s) { assert.equal(f.index, out.length); out.push(f.data); }
     return out;
   };

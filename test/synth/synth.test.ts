@@ -25,12 +25,12 @@ async function pixFmt(path: string): Promise<string> {
   return (await runProgram('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=pix_fmt', '-of', 'csv=p=0', path])).toString().trim();
 }
 
-async function frameAt(path: string, tS: number): Promise<Buffer> {
+async function frameAt(path: string, tS: number): Promise<Uint8Array> {
   for await (const f of decodeFrames(path, { fps: 25, width: 90, height: 160, pixFmt: 'gray', startS: tS, maxFrames: 1 })) return f.data;
   throw new Error(`no frame at ${tS} s in ${path}`);
 }
 
-const meanAbsDiff = (a: Buffer, b: Buffer) => a.reduce((s, v, i) => s + Math.abs(v - b[i]), 0) / a.length;
+const meanAbsDiff = (a: Uint8Array, b: Uint8Array) => a.reduce((s, v, i) => s + Math.abs(v - b[i]), 0) / a.length;
 
 describe('synth', () => {
   let dir: string;

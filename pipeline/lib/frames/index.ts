@@ -143,7 +143,9 @@ export interface Frame {
   width: number;
   height: number;
   channels: number;
-  data: Buffer;
+  /** A plain Uint8Array, not a Buffer: the face code reads frames and its own padded copies (Uint8Arrays)
+   *  through the same functions, which V8 keeps fast only while they see one kind of array. */
+  data: Uint8Array;
 }
 
 /** Output size with the given long side, keeping aspect ratio, even dimensions (never upscales). */
@@ -171,7 +173,7 @@ const outputArgs = (spec: FrameSpec, target: string, stream?: string): string[] 
 function frameCutter(spec: FrameSpec): (chunk: Buffer) => Frame[] {
   const channels = spec.pixFmt === 'rgb24' ? 3 : 1;
   const frameBytes = spec.width * spec.height * channels;
-  let data = Buffer.allocUnsafe(frameBytes);
+  let data = new Uint8Array(frameBytes);
   let filled = 0;
   let index = 0;
   return (chunk) => {
@@ -184,7 +186,7 @@ function frameCutter(spec: FrameSpec): (chunk: Buffer) => Frame[] {
       if (filled < frameBytes) continue;
       frames.push({ index, tS: (spec.startS ?? 0) + index / spec.fps, width: spec.width, height: spec.height, channels, data });
       index++;
-      data = Buffer.allocUnsafe(frameBytes);
+      data = new Uint8Array(frameBytes);
       filled = 0;
     }
     return frames;
