@@ -25,8 +25,8 @@ runStage('dedup', dir);
 const videos = await readTable<VideoInput>(join(dir, 'data/processed/videos.parquet'));
 console.log(`machine: ${cpus().length} × ${cpus()[0].model}; ${videos.length} distinct videos; ${params.faces.fps} frame/s, long side ${params.faces.long_side}, engine ${params.faces.engine}${params.faces.detector ? ` (${params.faces.detector})` : ''}${params.faces.close_ups ? ' + close-up pass' : ''}, ${params.faces.workers} workers`);
 
-// The floor: the frames extract samples, decoded as its workers decode them (reference frames only, one
-// thread, a few videos per ffmpeg, one ffmpeg per worker at a time), and nothing else.
+// The floor: the frames extract samples, decoded much as its workers decode them (reference frames only,
+// one thread, 4 videos per ffmpeg in list order, one ffmpeg per worker at a time), and nothing else.
 let t0 = performance.now();
 const job = extractJob(params.faces);
 const batches: VideoInput[][] = [];

@@ -33,6 +33,12 @@ copyFileSync(at('photo.jpg'), at('photo.mp4'));
   writeFileSync(at('undecodable.mp4'), b);
 }
 writeFileSync(at('text.mp4'), 'just some text, not a video\n');
+{ // a transport stream cut in the middle of a GOP (a recording started late): its first packets decode to nothing
+  execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=160x120:rate=25:duration=6', '-c:v', 'libx264',
+    '-preset', 'ultrafast', '-g', '50', '-f', 'mpegts', at('whole.ts')]);
+  const ts = readFileSync(at('whole.ts'));
+  writeFileSync(at('cut-mid-gop.ts'), ts.subarray(Math.floor(ts.length / 188 / 3) * 188));
+}
 make.video(at('rotated-src.mp4'), { seconds: 1, size: '224x128' });
 execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', at('rotated-src.mp4'), '-c', 'copy', '-metadata:s:v:0', 'rotate=90', at('rotated.mp4')]);
 
@@ -41,6 +47,7 @@ test('broken and odd files: each row gets one status and a reason a person can a
     ['clip.mp4', 'ok', null],
     ['truncated.mp4', 'media_unavailable', /^not a playable video: .*moov atom not found/],
     ['truncated-faststart.mp4', 'ok', null], // the first 60% still plays: kept, decoding stops where the data ends
+    ['cut-mid-gop.ts', 'ok', null], // no frame in its first packets, the next keyframe decodes
     ['zero.mp4', 'media_unavailable', /^empty file \(0 bytes\)$/],
     ['audio-only.mp4', 'media_unavailable', /^not a playable video: no video stream \(format mov,mp4/],
     ['image.png', 'media_unavailable', /^not a playable video: a still image \(png\), not a video$/],
@@ -185,4 +192,17 @@ test('several videos through one ffmpeg (decodeFrameBatch): each stream gives wh
   const mixed = decodeFrameBatch([clip, at('text.mp4')].map((path) => ({ path, spec })));
   assert.deepEqual(await drain(mixed[0]), await alone(clip));
   await assert.rejects(drain(mixed[1]), (e: Error) => e instanceof MediaError && /ffmpeg could not decode/.test(e.message));
+});
+
+test('an ffmpeg that cannot be started is an error its caller gets, not a crash', async () => {
+  const spec = { fps: 2, width: 64, height: 112, pixFmt: 'rgb24' as const };
+  const drain = async (s: AsyncIterable<unknown>) => { for await (const _ of s); };
+  const path = process.env.PATH;
+  process.env.PATH = '/nonexistent';
+  try {
+    await assert.rejects(drain(decodeFrames(clip, spec)), /ENOENT/);
+    for (const s of decodeFrameBatch([clip, at('faststart.mp4')].map((p) => ({ path: p, spec })))) await assert.rejects(drain(s), /ENOENT/);
+  } finally {
+    process.env.PATH = path;
+  }
 });

@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import ExcelJS from 'exceljs';
 import type { JsonCache } from '../../pipeline/lib/cache/index.ts';
 import { ingest } from '../../pipeline/lib/ledger/ingest.ts';
-import { allowList, canonicalUrl, MediaResolver, type MediaProbe, type Resolved } from '../../pipeline/lib/media/index.ts';
+import { allowList, canonicalUrl, MediaResolver, probeCacheKey, type MediaProbe, type Resolved } from '../../pipeline/lib/media/index.ts';
 import { parseScore, readSheet, SheetError } from '../../pipeline/lib/sheet/index.ts';
 import { fixture, ledger, make, scratch, sheetOf, statusCounts } from './helpers.ts';
 import { listenLocal } from '../helpers/http.ts';
@@ -244,7 +244,7 @@ test('10,000 rows with 5,000 distinct media: the ledger is built in linear time'
   const sheet = sheetOf(Array.from({ length: 10_000 }, (_, i) => [`https://x.test/v/${i % 5000}`, String(i)]));
   for (let i = 0; i < 5000; i++) {
     const sha = createHash('sha256').update(`https://x.test/v/${i}`).digest('hex');
-    mem.set(`v3:${sha}`, { ok: true, formatName: 'mp4', durationS: 1, width: 2, height: 2, videoCodec: 'h264', fps: 1 });
+    mem.set(probeCacheKey(sha), { ok: true, formatName: 'mp4', durationS: 1, width: 2, height: 2, videoCodec: 'h264', fps: 1 });
   }
   const fx = fixture();
   const t0 = performance.now();

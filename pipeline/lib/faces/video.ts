@@ -1,5 +1,6 @@
 // One whole video through the face engine, in the current thread: decode sampled frames with ffmpeg
-// (frames/decodeFrames, scaled inside ffmpeg), detect faces on each, optionally cut crops.
+// (frames/decodeFrames, scaled inside ffmpeg; or given, from a decode shared with other videos:
+// frames/decodeFrameBatch), detect faces on each, optionally cut crops.
 // The pool runs this inside worker threads; it also runs on its own (tests, one-off scripts).
 import { decodeFrames, fitLongSide, probe, type Frame, type FrameSpec } from '../frames/index.ts';
 import { faceCrop, type CropOptions } from './crop.ts';

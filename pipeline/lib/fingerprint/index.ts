@@ -104,16 +104,20 @@ export async function fingerprintVideos(videos: Video[], opt: FingerprintOptions
   for (let i = 0; i < videos.length; i += size) batches.push(videos.slice(i, i + size).map((_, k) => i + k));
   const spec: FrameSpec = { fps: opt.fps, width: W, height: H, pixFmt: 'gray', maxFrames: opt.maxFrames, refsOnly: opt.refsOnly, noDeblock: opt.noDeblock };
   await mapLimit(batches, concurrency, async (batch) => {
+    // The batch's streams are read side by side, so each frame is hashed as it comes (none wait in memory).
     const streams = decodeFrameBatch(batch.map((i) => ({ path: videos[i].path, spec })));
-    for (const [k, i] of batch.entries()) {
+    const results = await Promise.all(batch.map(async (i, k): Promise<Fingerprint | MediaError> => {
       const fp: Fingerprint = { durationS: videos[i].durationS, fps: opt.fps, frames: [], blocks: [] };
       try {
         for await (const f of streams[k]) addFrame(fp, f.data);
-        out[i] = fp;
+        return fp;
       } catch (e) {
-        if (!(e instanceof MediaError)) throw e;
-        out[i] = e;
+        if (e instanceof MediaError) return e;
+        throw e;
       }
+    }));
+    for (const [k, i] of batch.entries()) {
+      out[i] = results[k];
       await onResult(i, out[i]);
     }
   });

@@ -73,8 +73,9 @@ const DECODE_PACKETS = 8;
 
 /**
  * Reads container and first video stream facts; throws MediaError when there is no video stream. With
- * `decode`, the same ffprobe also decodes the video's first packets and throws MediaError when no frame
- * comes out of them (a container can look fine while its samples are garbage): one process, not two.
+ * `decode`, it also checks that a frame decodes (a container can look fine while its samples are
+ * garbage): the same ffprobe decodes the video's first packets, and only where no frame comes out of
+ * them (a stream cut mid-GOP) does ffmpeg look further for the first frame (firstFrameDecodes).
  */
 export async function probe(path: string, timeoutMs = 30_000, { decode = false } = {}): Promise<ProbeInfo> {
   let out: Buffer;
@@ -101,7 +102,7 @@ export async function probe(path: string, timeoutMs = 30_000, { decode = false }
   const rotation = Number((video.side_data_list ?? []).find((d: any) => d.rotation !== undefined)?.rotation ?? video.tags?.rotate ?? 0);
   const sideways = Math.abs(Math.round(rotation / 90)) % 2 === 1;
   const [w, h] = [Number(video.width) || 0, Number(video.height) || 0];
-  if (decode && !json.frames?.length) throw new MediaError('no frame could be decoded');
+  if (decode && !json.frames?.length) await firstFrameDecodes(path, timeoutMs);
   return {
     formatName,
     durationS: Number.isFinite(durationS) ? durationS : 0,
@@ -110,6 +111,20 @@ export async function probe(path: string, timeoutMs = 30_000, { decode = false }
     videoCodec: String(video.codec_name),
     fps: parseRate(video.avg_frame_rate) || parseRate(video.r_frame_rate),
   };
+}
+
+/** Throws MediaError unless a first video frame decodes (ffmpeg reads until one does; scaled to 16x16). */
+async function firstFrameDecodes(path: string, timeoutMs: number): Promise<void> {
+  let out: Buffer;
+  try {
+    out = await runProgram('ffmpeg', [
+      '-v', 'error', '-nostdin', '-format_whitelist', SAFE_FORMATS, '-i', inputPath(path), '-map', '0:V:0',
+      '-frames:v', '1', '-vf', 'scale=16:16', '-pix_fmt', 'gray', '-f', 'rawvideo', 'pipe:1',
+    ], timeoutMs);
+  } catch (e) {
+    throw new MediaError(`no frame could be decoded (${(e as Error).message.slice(0, 300)})`);
+  }
+  if (out.length < 256) throw new MediaError('no frame could be decoded');
 }
 
 export interface FrameSpec {
@@ -193,15 +208,21 @@ function frameCutter(spec: FrameSpec): (chunk: Buffer) => Frame[] {
   };
 }
 
-const ffmpegError = (stderr: string, code: number | null) => stderr.trim().split('\n').slice(-2).join(' | ') || `exit ${code}`;
+const ffmpegError = (stderr: string, code: number | null, signal: NodeJS.Signals | null) =>
+  signal ? `killed (${signal})` : stderr.trim().split('\n').slice(-2).join(' | ') || `exit ${code}`;
 
-/** Decodes sampled frames as raw pixels, scaled inside ffmpeg. Yields frames as they arrive. */
+/**
+ * Decodes sampled frames as raw pixels, scaled inside ffmpeg. Yields frames as they arrive. The
+ * video is the file's first video stream (`0:V:0`, not a cover picture), as in decodeFrameBatch.
+ */
 export async function* decodeFrames(path: string, spec: FrameSpec): AsyncGenerator<Frame> {
-  const args = ['-v', 'error', '-nostdin', ...inputArgs(path, spec), ...outputArgs(spec, 'pipe:1')];
+  const args = ['-v', 'error', '-nostdin', ...inputArgs(path, spec), ...outputArgs(spec, 'pipe:1', '0:V:0')];
   const child = spawn('ffmpeg', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
+  let spawnError: Error | null = null;
+  child.on('error', (e) => { spawnError = e; }); // ffmpeg missing, no processes left: thrown below
   child.stderr.on('data', (b: Buffer) => { err = (err + b.toString()).slice(-2000); });
-  const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  const exit = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('close', (code, signal) => resolve([code, signal])));
   const timer = setTimeout(() => child.kill('SIGKILL'), spec.timeoutMs ?? 300_000);
   const cut = frameCutter(spec);
   let decoded = 0;
@@ -209,8 +230,9 @@ export async function* decodeFrames(path: string, spec: FrameSpec): AsyncGenerat
     for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
       for (const frame of cut(chunk)) { decoded++; yield frame; }
     }
-    const code = await exit;
-    if (code !== 0 && decoded === 0) throw new MediaError(`ffmpeg could not decode: ${ffmpegError(err, code)}`);
+    const [code, signal] = await exit;
+    if (spawnError) throw spawnError;
+    if (code !== 0 && decoded === 0) throw new MediaError(`ffmpeg could not decode: ${ffmpegError(err, code, signal)}`);
   } finally {
     clearTimeout(timer);
     if (child.exitCode === null) child.kill('SIGKILL');
@@ -226,7 +248,7 @@ export async function* decodeFrames(path: string, spec: FrameSpec): AsyncGenerat
  * on from the frames it already gave, or ends with that video's own error.
  */
 export function decodeFrameBatch(videos: { path: string; spec: FrameSpec }[]): AsyncGenerator<Frame>[] {
-  if (videos.length === 1) return [decodeFrames(videos[0].path, videos[0].spec)];
+  if (videos.length <= 1) return videos.map((v) => decodeFrames(v.path, v.spec));
   const args = ['-v', 'error', '-nostdin'];
   for (const v of videos) args.push(...inputArgs(v.path, v.spec));
   videos.forEach((v, k) => args.push(...outputArgs(v.spec, `pipe:${k + 3}`, `${k}:V:0`)));
@@ -239,22 +261,31 @@ export function decodeFrameBatch(videos: { path: string; spec: FrameSpec }[]): A
   });
   const streams = videos.map((v, k) => {
     const frames: Frame[] = [];
-    let ended = false;
+    let ended = false, dropped = false;
     let wake: (() => void) | null = null;
     const cut = frameCutter(v.spec);
-    const pipe = child.stdio[k + 3] as Readable;
+    const pipe = child.stdio[k + 3] as Readable | null;
     const poke = () => { wake?.(); wake = null; };
-    pipe.on('data', (chunk: Buffer) => { frames.push(...cut(chunk)); poke(); });
-    pipe.on('close', () => { ended = true; poke(); });
-    return { frames, isEnded: () => ended, wait: () => new Promise<void>((r) => { wake = r; }) };
+    if (!pipe) ended = true; // the process could not start
+    // Read to the end even when nobody wants the frames any more (ffmpeg would block on a full pipe).
+    pipe?.on('data', (chunk: Buffer) => { const got = cut(chunk); if (!dropped) frames.push(...got); poke(); });
+    pipe?.on('close', () => { ended = true; poke(); });
+    return {
+      frames, isEnded: () => ended, wait: () => new Promise<void>((r) => { wake = r; }),
+      drop: () => { dropped = true; frames.length = 0; },
+    };
   });
   return videos.map((v, k) => (async function* (): AsyncGenerator<Frame> {
     const s = streams[k];
     let given = 0;
-    for (;;) {
-      if (s.frames.length) { given++; yield s.frames.shift()!; continue; }
-      if (s.isEnded()) break;
-      await s.wait();
+    try {
+      for (;;) {
+        if (s.frames.length) { given++; yield s.frames.shift()!; continue; }
+        if (s.isEnded()) break;
+        await s.wait();
+      }
+    } finally {
+      s.drop(); // read to its end, or left early by its reader
     }
     if (!(await failed)) return;
     let n = 0;

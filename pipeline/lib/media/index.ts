@@ -139,14 +139,16 @@ async function sniffText(path: string): Promise<string | null> {
   return 'a text file, not a video';
 }
 
+/** "v4": entries from before the decode check and the format allow-list, whose error names an absolute
+ *  path, or from the check on the first packets alone, are looked at again. */
+export const probeCacheKey = (sha256: string) => `v4:${sha256}`;
+
 /**
  * ffprobe of a content hash, cached (content sniffing: a non-video body is recorded, not fatal).
  * A media is playable when ffprobe finds a video stream with a duration and a frame decodes from its first packets.
  */
 export async function probeCached(cache: JsonCache<MediaProbe>, sha256: string, path: string): Promise<{ value: MediaProbe; computed: boolean }> {
-  // "v3": entries from before the decode check and the format allow-list, or whose error names an
-  // absolute path, are looked at again.
-  const key = `v3:${sha256}`;
+  const key = probeCacheKey(sha256);
   const hit = await cache.get(key);
   if (hit) return { value: hit, computed: false };
   const value = await probeUncached(path);

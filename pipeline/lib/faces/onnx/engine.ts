@@ -63,16 +63,25 @@ async function create(backend: ExecutionBackend, dir: string): Promise<FaceEngin
   const run = async (s: ort.InferenceSession, data: Float32Array, dims: number[]) =>
     s.run({ [s.inputNames[0]]: new ort.Tensor('float32', data, dims) });
 
-  async function yunetFaces(frame: RawImage, minScore: number, maxFaces: number): Promise<YunetFace[]> {
+  // The detectors' inputs are written into reused buffers (scratch.ts) that onnxruntime reads after `run`
+  // yields: one detector run at a time, also when callers overlap their detect calls.
+  let turn: Promise<unknown> = Promise.resolve();
+  const oneAtATime = <T>(work: () => Promise<T>): Promise<T> => {
+    const result = turn.then(work);
+    turn = result.catch(() => {});
+    return result;
+  };
+
+  const yunetFaces = (frame: RawImage, minScore: number, maxFaces: number): Promise<YunetFace[]> => oneAtATime(async () => {
     const input = yunetInput(frame);
     const out = await run(yunet.session, input.data, [1, 3, input.height, input.width]);
     return decodeYunet(out, input.width, input.height, minScore, 0.3, maxFaces);
-  }
+  });
 
-  async function ssdFaces(frame: RawImage, minScore: number, maxFaces: number): Promise<SsdFace[]> {
+  const ssdFaces = (frame: RawImage, minScore: number, maxFaces: number): Promise<SsdFace[]> => oneAtATime(async () => {
     const out = await run(ssd.session, ssdInput(frame), [1, SSD_SIZE, SSD_SIZE, 3]);
     return decodeSsd(out.boxes.data as Float32Array, out.scores.data as Float32Array, frame.width, frame.height, minScore, maxFaces);
-  }
+  });
 
   /**
    * The faces of a frame where YuNet sees a (nearly) usable one, as the faceapi engine finds them: SSD on the frame

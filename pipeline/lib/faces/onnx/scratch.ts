@@ -1,18 +1,21 @@
 // Input buffers reused from frame to frame: a fresh 1–3 MB Float32Array per net run costs page faults
-// and garbage collection (a fifth of extract's CPU before). A buffer is handed out per frame size, and
-// each input writer writes the same pixels for the same size, so its black padding stays black.
+// and garbage collection. A buffer is handed out per net and frame
+// size, and each input writer writes the same pixels for the same size, so its black padding stays
+// black. onnxruntime reads an input after `run` returns to the event loop: a buffer must not be asked
+// for again before its run has finished (the onnx engine runs one net at a time per thread).
 const buffers = new Map<string, Float32Array>();
-/** Sizes kept (the frame, its close-up and second-look copies, a spare). */
-const KEEP = 4;
+/** Sizes kept, least recently used dropped first (YuNet: the frame, its close-up; SSD: the frame and its
+ *  two padded copies; spares). */
+const KEEP = 6;
 
-/** A zeroed buffer the first time `key` (a frame size) is asked for, the same buffer after: use it
- *  before asking for the same key again. */
+/** A zeroed buffer the first time `key` (a net and frame size) is asked for, the same buffer after. */
 export function scratch(key: string, length: number): Float32Array {
   let b = buffers.get(key);
+  buffers.delete(key);
   if (b?.length !== length) {
     if (buffers.size >= KEEP) buffers.delete(buffers.keys().next().value!);
     b = new Float32Array(length);
-    buffers.set(key, b);
   }
+  buffers.set(key, b); // the most recently used last
   return b;
 }
