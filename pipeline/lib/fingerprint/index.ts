@@ -26,13 +26,10 @@ export interface FingerprintOptions {
    * couple of frames early.
    */
   refsOnly?: boolean;
-  /** Skip the deblocking filter (frames/FrameSpec.noDeblock): invisible at 96x128, a fifth less decoding. */
-  noDeblock?: boolean;
 }
 
 /** What dedup computes per media, from params `dedup`: also the fingerprint cache namespace. */
-export const fingerprintOptions = (p: { fps: number; max_seconds: number }): FingerprintOptions =>
-  ({ fps: p.fps, maxFrames: Math.ceil(p.fps * p.max_seconds), refsOnly: true, noDeblock: true });
+export const fingerprintOptions = (p: { fps: number; max_seconds: number }): FingerprintOptions => ({ fps: p.fps, maxFrames: Math.ceil(p.fps * p.max_seconds), refsOnly: true });
 
 const W = 96, H = 128; // frames are scaled to 96x128 grey inside ffmpeg
 const N = 32; // the hash is taken on a 32x32 box-filtered copy
@@ -102,7 +99,7 @@ export async function fingerprintVideos(videos: Video[], opt: FingerprintOptions
   const size = Math.min(BATCH, Math.ceil(videos.length / concurrency));
   const batches: number[][] = [];
   for (let i = 0; i < videos.length; i += size) batches.push(videos.slice(i, i + size).map((_, k) => i + k));
-  const spec: FrameSpec = { fps: opt.fps, width: W, height: H, pixFmt: 'gray', maxFrames: opt.maxFrames, refsOnly: opt.refsOnly, noDeblock: opt.noDeblock };
+  const spec: FrameSpec = { fps: opt.fps, width: W, height: H, pixFmt: 'gray', maxFrames: opt.maxFrames, refsOnly: opt.refsOnly };
   await mapLimit(batches, concurrency, async (batch) => {
     // The batch's streams are read side by side, so each frame is hashed as it comes (none wait in memory).
     const streams = decodeFrameBatch(batch.map((i) => ({ path: videos[i].path, spec })));

@@ -144,11 +144,6 @@ export interface FrameSpec {
    * a B-frame nothing refers to is taken from the frame before it (at most one source frame earlier).
    */
   refsOnly?: boolean;
-  /**
-   * Skip H.264's deblocking filter (ffmpeg `-skip_loop_filter all`, ≈ a fifth less decoding): only for
-   * pictures shrunk so far that block edges vanish (dedup's 96x128 thumbnails).
-   */
-  noDeblock?: boolean;
 }
 
 export interface Frame {
@@ -173,7 +168,7 @@ export function fitLongSide(width: number, height: number, longSide: number): { 
 /** ffmpeg's options for one input: the video, read by one decoding thread (callers run one decode per core). */
 const inputArgs = (path: string, spec: FrameSpec): string[] => [
   '-format_whitelist', SAFE_FORMATS, ...(spec.startS ? ['-ss', String(spec.startS)] : []),
-  ...(spec.refsOnly ? ['-skip_frame', 'noref'] : []), ...(spec.noDeblock ? ['-skip_loop_filter', 'all'] : []), '-threads', '1', '-i', inputPath(path),
+  ...(spec.refsOnly ? ['-skip_frame', 'noref'] : []), '-threads', '1', '-i', inputPath(path),
 ];
 
 /** ffmpeg's options for one output: the sampled frames, scaled, as raw pixels on `target`. */
