@@ -30,7 +30,7 @@ const RESCORE_PAD = 0.25;
 const CLOSE_UP_PAD = 0.5;
 /** The close-up pass is for a face filling the frame: YuNet's face must be at least this share of its height. */
 const CLOSE_UP_HEIGHT = 0.4;
-/** YuNet's close-up pass looks at the frame shrunk this many times (a quarter of the pixels of half size, as good there). */
+/** YuNet's close-up pass looks at the frame shrunk this many times (at 640, a face ≥ CLOSE_UP_HEIGHT of the frame is ≥ 60 px there). */
 const CLOSE_UP_SHRINK = 4;
 /** SSD looks at a frame where YuNet sees a face of this score and of usable size (minUsableSize) or more
  *  (half that size found 2 more printed faces on the replica for twice the SSD runs). */
@@ -95,7 +95,7 @@ async function create(backend: ExecutionBackend, dir: string): Promise<FaceEngin
     const unscored = yunetFaces.map((f) => ({ ...f, score: 0 }));
     const lookAt = async (share: number): Promise<SsdFace[]> => {
       const pad = Math.round(Math.max(frame.width, frame.height) * share);
-      return (await ssdFaces(share ? padded(frame, pad) : frame, o.minScore, o.maxFaces))
+      return (await ssdFaces(share ? padShrink(frame, 1, pad) : frame, o.minScore, o.maxFaces))
         .map((s) => ({ score: s.score, box: { ...s.box, x: s.box.x - pad, y: s.box.y - pad } }))
         .filter((s) => s.box.x < frame.width && s.box.y < frame.height && s.box.x + s.box.w > 0 && s.box.y + s.box.h > 0);
     };
@@ -132,8 +132,9 @@ async function create(backend: ExecutionBackend, dir: string): Promise<FaceEngin
       if (o.detector === 'yunet') return found;
       // SSD looks where YuNet sees a usable face, faint ones too (SSD finds faces there that YuNet scores
       // 0.15–0.5: a presenter turning in, prints). In a video, a faint face only sends it to look when YuNet
-      // is sure of a usable face in the frame or one of the frames around it: on the replica the 262 of 477
-      // such frames with no sure face anywhere gave 7 usable SSD faces, all of them kept this way but 3 prints.
+      // is sure of a usable face in the frame or one of the frames around it: of the replica's 477 frames with
+      // a usable YuNet face, 262 hold only faint ones, where SSD found 7 usable faces; this looks at 89 of those
+      // frames and keeps 4 of the 7 (all 3 live ones).
       const usable = (f: Detection, min: number) => f.score >= min && sizeInFrame(f.box, frame.width, frame.height) >= o.minUsableSize;
       const sure = (fs: Detection[]) => fs.some((f) => usable(f, o.minScore));
       const faint = faces.some((f) => usable(f, 0)); // a first look's faces all score ≥ TRIGGER_SCORE
@@ -177,21 +178,7 @@ async function closeUps(frame: RawImage, find: (f: RawImage) => Promise<YunetFac
     .filter((f) => f.box.x < frame.width && f.box.y < frame.height && f.box.x + f.box.w > 0 && f.box.y + f.box.h > 0);
 }
 
-/** The frame inside a grey border of `pad` px. */
-function padded(frame: RawImage, pad: number): RawImage {
-  const ch = frame.channels ?? 3;
-  const w = frame.width + 2 * pad, h = frame.height + 2 * pad;
-  const data = new Uint8Array(w * h * 3).fill(PAD_GREY);
-  for (let y = 0; y < frame.height; y++) {
-    for (let x = 0; x < frame.width; x++) {
-      const s = (y * frame.width + x) * ch, d = ((y + pad) * w + x + pad) * 3;
-      data[d] = frame.data[s]; data[d + 1] = frame.data[s + 1]; data[d + 2] = frame.data[s + 2];
-    }
-  }
-  return { data, width: w, height: h, channels: 3 };
-}
-
-/** The frame inside a grey border of `pad` px (a multiple of k), downscaled k times (means of k×k pixels). */
+/** The frame inside a grey border of `pad` px (a multiple of k), downscaled k times (means of k×k pixels; k = 1: as it is). */
 function padShrink(frame: RawImage, k: number, pad: number): RawImage {
   const ch = frame.channels ?? 3;
   const sw = Math.floor(frame.width / k), sh = Math.floor(frame.height / k); // a last partial row/column is dropped
