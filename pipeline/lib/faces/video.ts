@@ -85,7 +85,8 @@ export async function processVideo(engine: FaceEngine, job: VideoJob, onProgress
   const opts = detectOptions(engine, job.detect);
   const looks: Detection[][] = [];
   const queue: Frame[] = [];
-  const finish = async (f: Frame, position: number) => {
+  const finish = async (f: Frame) => {
+    const position = frames.length; // frames are finished in order
     const td = performance.now();
     const nearby = around ? looks.slice(Math.max(0, position - around), position + around + 1).filter((_, k) => k !== Math.min(around, position)) : [];
     const faces: FaceInFrame[] = await detectFaces(engine, f, opts, around ? { own: looks[position], nearby } : undefined);
@@ -105,13 +106,13 @@ export async function processVideo(engine: FaceEngine, job: VideoJob, onProgress
       looks.push(await engine.firstLook!(f, opts));
       detectMs += performance.now() - td;
       queue.push(f);
-      if (queue.length > around) await finish(queue.shift()!, frames.length);
+      if (queue.length > around) await finish(queue.shift()!);
     } else {
-      await finish(f, frames.length);
+      await finish(f);
     }
     tWait = performance.now();
   }
-  for (const f of queue) await finish(f, frames.length);
+  for (const f of queue) await finish(f);
   return {
     path: job.path,
     source: info,

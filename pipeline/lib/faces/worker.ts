@@ -65,13 +65,7 @@ async function runJobs(jobs: { id: number; job: VideoJob }[]): Promise<void> {
   for (const [k, { id, job }] of jobs.entries()) {
     const plan = planned[k];
     const group = groups.find((g) => g[0].id === id);
-    if (group) {
-      try {
-        decodeFrameBatch(group.map((g) => ({ path: g.job.path, spec: g.plan.spec }))).forEach((s, n) => streams.set(group[n].id, s));
-      } catch (e) { // ffmpeg could not even be started: each of the group's videos ends in that error
-        for (const g of group) streams.set(g.id, (async function* (): AsyncGenerator<Frame> { throw e; })());
-      }
-    }
+    if (group) decodeFrameBatch(group.map((g) => ({ path: g.job.path, spec: g.plan.spec }))).forEach((s, n) => streams.set(group[n].id, s));
     await runJob(id, () => plan instanceof Error ? Promise.reject(plan) : processWith(job, id, { ...plan, frames: streams.get(id)! }));
     streams.delete(id);
   }

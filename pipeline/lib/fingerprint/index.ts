@@ -91,7 +91,7 @@ function addFrame(fp: Fingerprint, grey: Uint8Array) {
 /**
  * Fingerprints `videos`, up to BATCH per ffmpeg process and `concurrency` processes at a time.
  * A video that cannot be decoded gets a MediaError, the others are unaffected; like a player, a video
- * keeps what decoded before an error. `onResult` sees each result as it ends.
+ * keeps what decoded before an error. `onResult` sees each result when its batch ends, in order.
  */
 export async function fingerprintVideos(videos: Video[], opt: FingerprintOptions, concurrency = 1,
   onResult: (index: number, result: Fingerprint | MediaError) => Promise<void> | void = () => {}): Promise<(Fingerprint | MediaError)[]> {

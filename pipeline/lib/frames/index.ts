@@ -248,7 +248,12 @@ export function decodeFrameBatch(videos: { path: string; spec: FrameSpec }[]): A
   for (const v of videos) args.push(...inputArgs(v.path, v.spec));
   videos.forEach((v, k) => args.push(...outputArgs(v.spec, `pipe:${k + 3}`, `${k}:V:0`)));
   // ffmpeg's complaints are not kept: a failed batch redoes each video alone, which says its own.
-  const child = spawn('ffmpeg', args, { stdio: ['ignore', 'ignore', 'ignore', ...videos.map(() => 'pipe' as const)] });
+  let child: ReturnType<typeof spawn>;
+  try {
+    child = spawn('ffmpeg', args, { stdio: ['ignore', 'ignore', 'ignore', ...videos.map(() => 'pipe' as const)] });
+  } catch {
+    return videos.map((v) => decodeFrames(v.path, v.spec)); // spawn refused outright: each alone, with its own error
+  }
   const timer = setTimeout(() => child.kill('SIGKILL'), videos.reduce((t, v) => t + (v.spec.timeoutMs ?? 300_000), 0));
   const failed = new Promise<boolean>((resolve) => {
     child.on('error', () => { clearTimeout(timer); resolve(true); });
