@@ -67,10 +67,13 @@ export function warpSimilarity(frame: RawImage, t: Similarity, size: number, opt
   const ir = t.ar / m2, ii = -t.ai / m2;
   const out = Buffer.alloc(size * size * 3);
   const { width: W, height: H, data } = frame;
-  const at = (x: number, y: number, c: number) => data[(y * W + x) * ch + (ch >= 3 ? c : 0)];
-  const px = opts.outside === 'edge'
-    ? (x: number, y: number, c: number) => at(Math.min(W - 1, Math.max(0, x)), Math.min(H - 1, Math.max(0, y)), c)
-    : (x: number, y: number, c: number) => (x < 0 || y < 0 || x >= W || y >= H ? 0 : at(x, y, c));
+  const edge = opts.outside === 'edge';
+  const g = ch >= 3 ? 1 : 0; // channel step within a pixel (grey frames repeat their one channel)
+  // Offset of pixel (x, y) in data, or -1 for black outside the frame.
+  const offset = (x: number, y: number) => {
+    if (edge) { x = Math.min(W - 1, Math.max(0, x)); y = Math.min(H - 1, Math.max(0, y)); } else if (x < 0 || y < 0 || x >= W || y >= H) return -1;
+    return (y * W + x) * ch;
+  };
   const h = opts.pixelCentre;
   for (let j = 0; j < size; j++) {
     for (let i = 0; i < size; i++) {
@@ -79,10 +82,15 @@ export function warpSimilarity(frame: RawImage, t: Similarity, size: number, opt
       const fy = ii * qx + ir * qy - h;
       const x0 = Math.floor(fx), y0 = Math.floor(fy);
       const ax = fx - x0, ay = fy - y0;
+      const inside = x0 >= 0 && y0 >= 0 && x0 + 1 < W && y0 + 1 < H;
+      const o00 = inside ? (y0 * W + x0) * ch : offset(x0, y0), o10 = inside ? o00 + ch : offset(x0 + 1, y0);
+      const o01 = inside ? o00 + W * ch : offset(x0, y0 + 1), o11 = inside ? o01 + ch : offset(x0 + 1, y0 + 1);
+      const d = (j * size + i) * 3;
       for (let c = 0; c < 3; c++) {
-        const v = (1 - ay) * ((1 - ax) * px(x0, y0, c) + ax * px(x0 + 1, y0, c))
-          + ay * ((1 - ax) * px(x0, y0 + 1, c) + ax * px(x0 + 1, y0 + 1, c));
-        out[(j * size + i) * 3 + c] = Math.round(v);
+        const k = c * g;
+        const p00 = o00 < 0 ? 0 : data[o00 + k], p10 = o10 < 0 ? 0 : data[o10 + k];
+        const p01 = o01 < 0 ? 0 : data[o01 + k], p11 = o11 < 0 ? 0 : data[o11 + k];
+        out[d + c] = Math.round((1 - ay) * ((1 - ax) * p00 + ax * p10) + ay * ((1 - ax) * p01 + ax * p11));
       }
     }
   }

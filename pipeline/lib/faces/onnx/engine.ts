@@ -185,15 +185,17 @@ function padShrink(frame: RawImage, k: number, pad: number): RawImage {
   const off = pad / k, w = sw + 2 * off, h = sh + 2 * off;
   const data = new Uint8Array(w * h * 3).fill(PAD_GREY);
   const src = frame.data, row = frame.width * ch, n = k * k;
+  const sums = new Uint32Array(sw * 3); // one output row's k×k sums
   for (let y = 0; y < sh; y++) {
-    for (let x = 0; x < sw; x++) {
-      const d = ((y + off) * w + x + off) * 3;
-      for (let c = 0; c < 3; c++) {
-        let sum = 0;
-        for (let j = 0; j < k; j++) for (let i = 0, s = (y * k + j) * row + x * k * ch + c; i < k; i++, s += ch) sum += src[s];
-        data[d + c] = Math.round(sum / n);
+    sums.fill(0);
+    for (let j = 0; j < k; j++) {
+      for (let x = 0, s = (y * k + j) * row; x < sw * k; x++, s += ch) {
+        const d = Math.floor(x / k) * 3;
+        sums[d] += src[s]; sums[d + 1] += src[s + 1]; sums[d + 2] += src[s + 2];
       }
     }
+    const d = ((y + off) * w + off) * 3;
+    for (let i = 0; i < sw * 3; i++) data[d + i] = Math.round(sums[i] / n);
   }
   return { data, width: w, height: h, channels: 3 };
 }
@@ -210,20 +212,26 @@ function landmarkInput(frame: RawImage, b: Box, out: Float32Array): { x: number;
   const diff = side - Math.min(bw, bh);
   const before = diff - Math.round(diff / 2); // face-api appends round(diff/2) and prepends the rest
   const sx = bw < bh ? bx - before : bx, sy = bh < bw ? by - before : by;
-  const pixel = (x: number, y: number, c: number) => {
-    // (x, y) in square pixels; only the box itself carries image content.
-    const fx = sx + x, fy = sy + y;
-    if (fx < bx || fy < by || fx >= bx + bw || fy >= by + bh || fx < 0 || fy < 0 || fx >= frame.width || fy >= frame.height) return 0;
-    return frame.data[(fy * frame.width + fx) * ch + c];
-  };
+  // Square pixel x (or y) → the frame column's (row's) offset in data, or -1 where it is black: only the
+  // box itself carries image content.
+  const cols = new Int32Array(side), rows = new Int32Array(side);
+  for (let k = 0; k < side; k++) {
+    const fx = sx + k, fy = sy + k;
+    cols[k] = fx < bx || fx >= bx + bw || fx < 0 || fx >= frame.width ? -1 : fx * ch;
+    rows[k] = fy < by || fy >= by + bh || fy < 0 || fy >= frame.height ? -1 : fy * frame.width * ch;
+  }
+  const data = frame.data;
+  const pixel = (r: number, c: number, k: number) => (r < 0 || c < 0 ? 0 : data[r + c + k]);
   const scale = side / LANDMARK_INPUT;
   for (let j = 0; j < LANDMARK_INPUT; j++) {
     const fy = j * scale, y0 = Math.floor(fy), y1 = Math.min(side - 1, y0 + 1), ay = fy - y0;
+    const r0 = rows[y0], r1 = rows[y1];
     for (let i = 0; i < LANDMARK_INPUT; i++) {
       const fx = i * scale, x0 = Math.floor(fx), x1 = Math.min(side - 1, x0 + 1), ax = fx - x0;
+      const c0 = cols[x0], c1 = cols[x1];
       for (let c = 0; c < 3; c++) {
-        out[(j * LANDMARK_INPUT + i) * 3 + c] = (1 - ay) * ((1 - ax) * pixel(x0, y0, c) + ax * pixel(x1, y0, c))
-          + ay * ((1 - ax) * pixel(x0, y1, c) + ax * pixel(x1, y1, c));
+        out[(j * LANDMARK_INPUT + i) * 3 + c] = (1 - ay) * ((1 - ax) * pixel(r0, c0, c) + ax * pixel(r0, c1, c))
+          + ay * ((1 - ax) * pixel(r1, c0, c) + ax * pixel(r1, c1, c));
       }
     }
   }

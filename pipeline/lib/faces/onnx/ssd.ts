@@ -28,17 +28,20 @@ export function ssdInput(frame: RawImage): Float32Array {
     x0s[c] = x0 * ch; x1s[c] = Math.min(side - 1, Math.ceil(fx)) < width ? Math.min(side - 1, Math.ceil(fx)) * ch : -1; wxs[c] = fx - x0;
     cols = c + 1;
   }
-  // One source row resampled along x into `row` (RGB floats).
+  // One source row resampled along x into `row` (RGB floats; columns from `cols` on stay 0).
   const rowA = new Float32Array(SSD_SIZE * 3), rowB = new Float32Array(SSD_SIZE * 3);
   const resample = (y: number, row: Float32Array) => {
-    row.fill(0);
-    if (y >= height) return;
+    if (y >= height) { row.fill(0); return; }
     const base = y * width * ch;
-    for (let c = 0; c < cols; c++) {
+    for (let c = 0, d = 0; c < cols; c++, d += 3) {
       const a = base + x0s[c], w = wxs[c];
-      for (let k = 0; k < 3; k++) {
-        const pa = data[a + k], pb = x1s[c] < 0 ? 0 : data[base + x1s[c] + k];
-        row[c * 3 + k] = pa + (pb - pa) * w;
+      if (x1s[c] < 0) {
+        row[d] = data[a] - data[a] * w; row[d + 1] = data[a + 1] - data[a + 1] * w; row[d + 2] = data[a + 2] - data[a + 2] * w;
+      } else {
+        const b = base + x1s[c];
+        row[d] = data[a] + (data[b] - data[a]) * w;
+        row[d + 1] = data[a + 1] + (data[b + 1] - data[a + 1]) * w;
+        row[d + 2] = data[a + 2] + (data[b + 2] - data[a + 2]) * w;
       }
     }
   };
