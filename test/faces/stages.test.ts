@@ -30,6 +30,12 @@ test('the whole pipeline on the sample: no_face rows, tracks, embeddings, people
   assert.deepEqual(statusOf('broken'), ['media_unavailable']);
   assert.match(rows.find((r) => r.url.endsWith('/broken')).reason, /not a playable video|could not be decoded/);
 
+  // The extract log says where its time went: YuNet looked at every frame, SSD at some, the other nets ran.
+  const extracted = JSON.parse(readFileSync(join(dir, 'data/logs/extract.json'), 'utf8'));
+  const nets = extracted.net_runs;
+  assert.ok(nets.yunet.runs >= extracted.frames && nets.ssd.runs > 0 && nets.ssd.runs < nets.yunet.runs, JSON.stringify(nets));
+  assert.ok(nets.landmark68.runs > 0 && nets.recognition.runs > 0 && Object.values<any>(nets).every((u) => u.seconds > 0), JSON.stringify(nets));
+
   const faces = await readTable<any>(join(dir, 'data/processed/faces.parquet'));
   const videos = await readTable<any>(join(dir, 'data/processed/videos.parquet'));
   const tracks = await readTable<any>(join(dir, 'data/processed/tracks.parquet'));
@@ -59,5 +65,6 @@ test('the whole pipeline on the sample: no_face rows, tracks, embeddings, people
   const before = readFileSync(join(dir, 'data/processed/faces.parquet'));
   const log = runStage('extract', dir);
   assert.match(log, new RegExp(`\\(0 decoded, ${truth.counts.distinctVideos} cached`));
+  assert.deepEqual(JSON.parse(readFileSync(join(dir, 'data/logs/extract.json'), 'utf8')).net_runs, {}, 'no net ran for cached videos');
   assert.deepEqual(readFileSync(join(dir, 'data/processed/faces.parquet')), before);
 });

@@ -51,12 +51,17 @@ export interface FirstLooks {
   nearby: Detection[][];
 }
 
+/** How often a net ran and the time spent in its runs (wall-clock, this thread), since the engine loaded. */
+export interface NetUse { runs: number; ms: number }
+
 export interface FaceEngine {
   readonly name: EngineName;
   /** Where it actually runs (e.g. cpu, cuda, wasm). */
   readonly backend: string;
   /** Versions of the runtime and models, for run metadata. */
   readonly versions: Record<string, string>;
+  /** Each net's runs so far in this thread, by net name (absent: the engine does not count them). */
+  readonly nets?: Readonly<Record<string, NetUse>>;
   /** Samples before and after a video frame whose first looks detect uses (absent: none, no firstLook). */
   readonly lookAround?: number;
   /** The cheap first look at a video frame that detect takes for it and its neighbours. */

@@ -7,7 +7,7 @@ import type { Row } from '../warehouse/index.ts';
 import { processVideos, type PoolOptions } from './pool.ts';
 import type { SamplingParams, VideoJob } from './video.ts';
 import type { DetectOptions } from './detect.ts';
-import { ENGINE_VERSION, type EngineName } from './engine.ts';
+import { ENGINE_VERSION, type EngineName, type NetUse } from './engine.ts';
 
 export interface CachedFace {
   frame: number;
@@ -64,12 +64,13 @@ export const videoJob = (v: VideoInput, job: ExtractJob): VideoJob => ({
   known: v.width && v.height ? { width: v.width, height: v.height, durationS: v.duration_s ?? 0 } : undefined,
 });
 
-/** Detects faces in every video not yet cached; returns each video's cached record and what was computed. */
+/** Detects faces in every video not yet cached; returns each video's cached record, how many were computed and
+ *  the engine's net runs for them (wall-clock, summed over the worker threads). */
 export async function detectAll(
   videos: VideoInput[], cache: JsonCache<CachedVideo>,
   job: ExtractJob, pool: Omit<PoolOptions, 'engine'>,
   onProgress: (done: number, total: number) => void,
-): Promise<{ byVideo: Map<string, CachedVideo>; computed: number }> {
+): Promise<{ byVideo: Map<string, CachedVideo>; computed: number; nets: Record<string, NetUse> }> {
   const byVideo = new Map<string, CachedVideo>();
   const todo: VideoInput[] = [];
   for (const v of videos) {
@@ -79,8 +80,14 @@ export async function detectAll(
   const outcomes = todo.length
     ? await processVideos(todo.map((v) => videoJob(v, job)), { ...pool, engine: job.engine, onProgress })
     : [];
+  const nets: Record<string, NetUse> = {};
   for (const [i, o] of outcomes.entries()) {
     const v = todo[i];
+    for (const [net, u] of Object.entries(o.result?.timing.nets ?? {})) {
+      const sum = nets[net] ??= { runs: 0, ms: 0 };
+      sum.runs += u.runs;
+      sum.ms += u.ms;
+    }
     let rec: CachedVideo;
     if (o.result) {
       rec = {
@@ -101,7 +108,7 @@ export async function detectAll(
     await cache.put(v.sha256, rec);
     byVideo.set(v.video_id, rec);
   }
-  return { byVideo, computed: todo.length };
+  return { byVideo, computed: todo.length, nets };
 }
 
 /** Face rows (with gate and track), descriptor rows and per-video summaries for the tables. */

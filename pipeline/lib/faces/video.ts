@@ -5,7 +5,7 @@
 import { decodeFrames, fitLongSide, probe, type Frame, type FrameSpec } from '../frames/index.ts';
 import { faceCrop, type CropOptions } from './crop.ts';
 import { detectFaces, detectOptions, type DetectOptions, type DetectedFace } from './detect.ts';
-import type { Detection, FaceEngine } from './engine.ts';
+import type { Detection, FaceEngine, NetUse } from './engine.ts';
 
 export interface SamplingParams {
   /** Frames per second to sample (e.g. 1). */
@@ -54,8 +54,8 @@ export interface VideoFaces {
   frameHeight: number;
   /** Every sampled frame, in order, including frames with no face. */
   frames: FrameFaces[];
-  /** Timings (wall-clock; keep out of deterministic artifacts). */
-  timing: { totalMs: number; detectMs: number; decodeMs: number; cropMs: number };
+  /** Timings (wall-clock; keep out of deterministic artifacts); `nets`: the engine's net runs in this thread while the video was processed. */
+  timing: { totalMs: number; detectMs: number; decodeMs: number; cropMs: number; nets?: Record<string, NetUse> };
 }
 
 export type ProgressFn = (p: { frame: number; tS: number; faces: number; durationS: number }) => void;
@@ -75,6 +75,7 @@ export async function sampling(job: VideoJob): Promise<{ info: VideoFaces['sourc
 export async function processVideo(engine: FaceEngine, job: VideoJob, onProgress?: ProgressFn,
   source?: { info: VideoFaces['source']; spec: FrameSpec; frames: AsyncIterable<Frame> }): Promise<VideoFaces> {
   const t0 = performance.now();
+  const netsBefore = structuredClone(engine.nets);
   const { info, spec } = source ?? await sampling(job);
   const frames: FrameFaces[] = [];
   let detectMs = 0, cropMs = 0, waitMs = 0;
@@ -119,6 +120,11 @@ export async function processVideo(engine: FaceEngine, job: VideoJob, onProgress
     frameWidth: spec.width,
     frameHeight: spec.height,
     frames,
-    timing: { totalMs: performance.now() - t0, detectMs, decodeMs: waitMs, cropMs },
+    timing: { totalMs: performance.now() - t0, detectMs, decodeMs: waitMs, cropMs, nets: engine.nets && netUseSince(netsBefore ?? {}, engine.nets) },
   };
+}
+
+/** The runs and time of each net since `before` (a copy of the engine's counts taken then). */
+function netUseSince(before: Readonly<Record<string, NetUse>>, now: Readonly<Record<string, NetUse>>): Record<string, NetUse> {
+  return Object.fromEntries(Object.entries(now).map(([net, u]) => [net, { runs: u.runs - (before[net]?.runs ?? 0), ms: u.ms - (before[net]?.ms ?? 0) }]));
 }

@@ -10,7 +10,7 @@
 // verifies better (LFW 99.01% vs 98.74%), but scores printed and drawn faces (an engraving on a lamp, a
 // photo on a keychain) as high as live ones, so the live/depicted rule credits prints (bench/live
 // precision 0.44 instead of 1.00).
-import type { Detection, EngineOptions, FaceEngine, FirstLooks } from '../engine.ts';
+import type { Detection, EngineOptions, FaceEngine, FirstLooks, NetUse } from '../engine.ts';
 import type { DetectOptions } from '../detect.ts';
 import type { Box, Point, RawImage } from '../quality.ts';
 import { MODELS_DIR, openSession, ort, type ExecutionBackend } from './models.ts';
@@ -60,8 +60,16 @@ async function create(backend: ExecutionBackend, dir: string): Promise<FaceEngin
   const warn = (why: string) => { if (!warned) process.stderr.write(`${why}\n`); warned = true; };
   const [yunet, ssd, landmarks, recognition] = await Promise.all(
     (['yunet', 'ssd', 'landmark68', 'recognition'] as const).map((n) => openSession(n, backend, warn, dir)));
-  const run = async (s: ort.InferenceSession, data: Float32Array, dims: number[]) =>
-    s.run({ [s.inputNames[0]]: new ort.Tensor('float32', data, dims) });
+  const nets: Record<string, NetUse> = {};
+  const names = new Map([[yunet.session, 'yunet'], [ssd.session, 'ssd'], [landmarks.session, 'landmark68'], [recognition.session, 'recognition']]);
+  const run = async (s: ort.InferenceSession, data: Float32Array, dims: number[]) => {
+    const t0 = performance.now();
+    const out = await s.run({ [s.inputNames[0]]: new ort.Tensor('float32', data, dims) });
+    const use = nets[names.get(s)!] ??= { runs: 0, ms: 0 };
+    use.runs++;
+    use.ms += performance.now() - t0;
+    return out;
+  };
 
   // The detectors' inputs are written into reused buffers (scratch.ts) that onnxruntime reads after `run`
   // yields: one detector run at a time, also when callers overlap their detect calls.
@@ -121,6 +129,7 @@ async function create(backend: ExecutionBackend, dir: string): Promise<FaceEngin
     name: 'onnx',
     backend: recognition.provider,
     versions: { engine: 'onnx', onnxruntime: ort.env.versions.common ?? '', provider: recognition.provider },
+    nets,
 
     lookAround: NEARBY_SAMPLES,
 
