@@ -82,12 +82,14 @@ test('a local Ray cluster (head + 2 workers) fills the caches; dvc repro then eq
     const driver = spawn(driverCommand[0], [driverCommand[1], '--project', dist.dir, '--address', ray.address, '--videos-per-task', '1'], { env: rayEnv, stdio: ['ignore', 'ignore', 'pipe'] });
     driver.stderr.on('data', (b: Buffer) => { driverLog += b.toString(); });
     const exited = new Promise<number | null>((r) => driver.on('close', r));
-    // Kill the first worker node (its raylet, SIGKILL) as soon as its unit for a faces task is seen: with
-    // half a second's wait, a fresh-clone run once saw that unit finish first, leaving nothing to retry.
+    // Kill the first worker node (its raylet, SIGKILL) while its unit detects faces in a video. The unit is
+    // frozen first: its Ray worker notices the raylet's death only after a while, and a unit that finished
+    // meanwhile was reported done on the dead node (seen in a fresh-clone run), leaving nothing to retry.
     const [victim, survivor] = ray.workers.map(rayletOf);
     other = survivor.nodeId;
     const unit = await waitFor('a faces task on worker 1', () => processesUnder(ray.workers[0], UNIT)
       .map((u) => ({ ...u, task: taskOf(u.argv) })).find((u) => u.task?.step === 'faces'), 300_000);
+    process.kill(unit.pid, 'SIGSTOP');
     process.kill(victim.pid, 'SIGKILL');
     killed = { videos: unit.task!.videos.map((v) => v.sha256), nodeId: victim.nodeId };
     assert.equal(await exited, 0, driverLog);
