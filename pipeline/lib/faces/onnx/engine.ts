@@ -198,13 +198,16 @@ function padShrink(frame: RawImage, k: number, pad: number): RawImage {
   for (let y = 0; y < sh; y++) {
     sums.fill(0);
     for (let j = 0; j < k; j++) {
-      for (let x = 0, s = (y * k + j) * row; x < sw * k; x++, s += ch) {
-        const d = Math.floor(x / k) * 3;
-        sums[d] += src[s]; sums[d + 1] += src[s + 1]; sums[d + 2] += src[s + 2];
+      let s = (y * k + j) * row;
+      for (let d = 0; d < sw * 3; d += 3) {
+        let r = 0, g = 0, b = 0;
+        for (let i = 0; i < k; i++, s += ch) { r += src[s]; g += src[s + 1]; b += src[s + 2]; }
+        sums[d] += r; sums[d + 1] += g; sums[d + 2] += b;
       }
     }
     const d = ((y + off) * w + off) * 3;
-    for (let i = 0; i < sw * 3; i++) data[d + i] = Math.round(sums[i] / n);
+    if (n === 1) data.set(sums.subarray(0, sw * 3), d);
+    else for (let i = 0; i < sw * 3; i++) data[d + i] = Math.round(sums[i] / n);
   }
   return { data, width: w, height: h, channels: 3 };
 }
