@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Rebuilds three of face-api's nets as ONNX graphs (opset 17) from the weights that ship inside the
 installed npm package @vladmandic/face-api@1.7.15 (its `model/` folder), so they run on
-onnxruntime instead of tfjs. Nothing is downloaded.
+onnxruntime instead of tfjs, and puts the committed YuNet behind input nodes that take a frame's
+RGB bytes. Nothing is downloaded.
 
   recognition.onnx  face_recognition_model: the 128-d descriptor net (face-api's port of dlib's
                     dlib_face_recognition_resnet_model_v1, CC0).
@@ -24,6 +25,12 @@ onnxruntime instead of tfjs. Nothing is downloaded.
                     output `scores`     float32 [N,5118]       sigmoid of the face class logit
                                         (what forwardInput returns; face-api's NMS, clipping and
                                         mapping back onto the image (locateFaces) stay outside)
+
+  yunet_rgb.onnx    YuNet (models/yunet/yunet_s_dynamic.onnx, committed: OpenCV Zoo, checked here against
+                    its sha256) behind a few input nodes, so onnxruntime writes its input instead of
+                    JavaScript: input `rgb` uint8 [1,H,W,3] (a frame's rgb24 bytes as they are) is cast to
+                    float, made planar BGR and padded with zeros at the bottom/right to multiples of 32,
+                    exactly the tensor YuNet was fed before; its twelve outputs are untouched.
 
 The first two graphs subtract face-api's mean RGB (122.782, 117.001, 104.298) and divide by 255
 themselves; the SSD graph divides by 127.5 and subtracts 1 (forwardInput's own normalisation).
@@ -557,6 +564,45 @@ def build_ssd(model_dir: Path, meta: dict[str, str]) -> onnx.ModelProto:
 
 # ---------------------------------------------------------------------------------------------------
 
+YUNET = ROOT / 'models' / 'yunet' / 'yunet_s_dynamic.onnx'
+YUNET_SHA256 = 'daede24002cc8590f457998cc5e6c9e8b82f45f6bd969506a8913cd4ed10a2d3'
+
+
+def build_yunet_rgb(source: Path) -> onnx.ModelProto:
+    """YuNet with its input written by the graph: rgb uint8 [1,H,W,3] -> float, NCHW, BGR, zero-padded at the
+    bottom/right to multiples of 32 (Cast, Transpose, a Slice with step -1, Pad by (32 - H) mod 32)."""
+    got = sha256_file(source)
+    if got != YUNET_SHA256:
+        raise SystemExit(f'{source} has sha256 {got}, expected {YUNET_SHA256}: restore it with `git checkout -- models/yunet`')
+    model = onnx.load(str(source))
+    graph = model.graph
+    fed = graph.input[0]
+    i64 = lambda name, v: numpy_helper.from_array(np.array(v, dtype=np.int64), f'rgb/{name}')
+    inits = [i64('c_start', [2]), i64('c_end', [-4]), i64('c_axis', [1]), i64('c_step', [-1]),
+             i64('hw_start', [1]), i64('hw_end', [3]), i64('32', [32]), i64('no_pad', [0, 0, 0, 0, 0, 0])]
+    nodes = [
+        helper.make_node('Cast', ['rgb'], ['rgb/float'], name='rgb/float', to=TensorProto.FLOAT),
+        helper.make_node('Transpose', ['rgb/float'], ['rgb/nchw'], name='rgb/nchw', perm=[0, 3, 1, 2]),
+        helper.make_node('Slice', ['rgb/nchw', 'rgb/c_start', 'rgb/c_end', 'rgb/c_axis', 'rgb/c_step'], ['rgb/bgr'], name='rgb/bgr'),
+        helper.make_node('Shape', ['rgb'], ['rgb/shape'], name='rgb/shape'),
+        helper.make_node('Slice', ['rgb/shape', 'rgb/hw_start', 'rgb/hw_end'], ['rgb/hw'], name='rgb/hw'),
+        helper.make_node('Sub', ['rgb/32', 'rgb/hw'], ['rgb/32_minus_hw'], name='rgb/32_minus_hw'),
+        helper.make_node('Mod', ['rgb/32_minus_hw', 'rgb/32'], ['rgb/pad_hw'], name='rgb/pad_hw'),
+        # pads: begin N, C, H, W = 0; end N, C = 0, H, W = the padding
+        helper.make_node('Concat', ['rgb/no_pad', 'rgb/pad_hw'], ['rgb/pads'], name='rgb/pads', axis=0),
+        helper.make_node('Pad', ['rgb/bgr', 'rgb/pads'], [fed.name], name='rgb/pad', mode='constant'),
+    ]
+    graph.input.remove(fed)
+    graph.input.insert(0, helper.make_tensor_value_info('rgb', TensorProto.UINT8, [1, 'height', 'width', 3]))
+    for node in reversed(nodes):
+        graph.node.insert(0, node)
+    graph.initializer.extend(inits)
+    model.producer_name, model.producer_version = PRODUCER, PRODUCER_VERSION
+    del model.metadata_props[:]
+    onnx.helper.set_model_props(model, {'source': f'models/yunet/yunet_s_dynamic.onnx (sha256 {YUNET_SHA256})', 'builder': PRODUCER})
+    onnx.checker.check_model(model)
+    return model
+
 
 def write_atomic(path: Path, data: bytes) -> None:
     tmp = path.with_name(f'.{path.name}.{os.getpid()}.tmp')
@@ -584,8 +630,10 @@ def main() -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     meta = {'source': f'npm @vladmandic/face-api@{EXPECTED_VERSION} model/', 'builder': PRODUCER}
 
-    for file_name, build in (('recognition.onnx', build_recognition), ('landmark68.onnx', build_landmark68), ('ssd.onnx', build_ssd)):
-        model = build(model_dir, meta)
+    builds = (('recognition.onnx', lambda: build_recognition(model_dir, meta)), ('landmark68.onnx', lambda: build_landmark68(model_dir, meta)),
+              ('ssd.onnx', lambda: build_ssd(model_dir, meta)), ('yunet_rgb.onnx', lambda: build_yunet_rgb(YUNET)))
+    for file_name, build in builds:
+        model = build()
         data = model.SerializeToString(deterministic=True)
         path = out_dir / file_name
         write_atomic(path, data)

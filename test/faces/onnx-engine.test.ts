@@ -32,16 +32,37 @@ const onnx = async () => (detector ??= await createDetector({ engine: 'onnx' }))
 test('a model whose bytes differ, or that is missing, is refused with what to do', { skip: built }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'models-'));
   try {
-    mkdirSync(join(dir, 'yunet'));
+    mkdirSync(join(dir, 'faceapi'));
     const bad = join(dir, MODELS.yunet.file);
     copyFileSync(join(MODELS_DIR, MODELS.yunet.file), bad);
     assert.equal(modelBytes('yunet', dir).length > 0, true);
     writeFileSync(bad, Buffer.concat([modelBytes('yunet', dir), Buffer.from([0])]));
-    assert.throws(() => modelBytes('yunet', dir), /face model yunet .* has sha256 [0-9a-f]{64}, expected daede240.*git checkout -- models\/yunet/);
+    assert.throws(() => modelBytes('yunet', dir), /face model yunet .* has sha256 [0-9a-f]{64}, expected a9f2bc33.*rebuild it with `\.\/run setup`/);
     assert.throws(() => modelBytes('recognition', dir), /face model recognition is missing: .*recognition\.onnx; rebuild it with `\.\/run setup`/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('YuNet behind its RGB input nodes gives the committed model\'s outputs bit for bit', { skip: built }, async () => {
+  // The committed model fed as before (planar BGR floats, black padding to multiples of 32) vs the built
+  // yunet_rgb.onnx fed the frame's bytes, on a real photo cut to a size that needs padding on both sides.
+  const photo = await loadRgb(`${DEMO}sample1.jpg`);
+  const width = 301, height = 205;
+  const rgb = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++) rgb.set(photo.data.subarray(y * photo.width * 3, (y * photo.width + width) * 3), y * width * 3);
+  const pw = Math.ceil(width / 32) * 32, ph = Math.ceil(height / 32) * 32;
+  const planar = new Float32Array(3 * pw * ph);
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) for (let c = 0; c < 3; c++) planar[(2 - c) * pw * ph + y * pw + x] = rgb[(y * width + x) * 3 + c];
+  const ort = await import('onnxruntime-node');
+  const committed = await ort.InferenceSession.create(fileURLToPath(new URL('../../models/yunet/yunet_s_dynamic.onnx', import.meta.url)), { intraOpNumThreads: 1 });
+  const { session: wrapped } = await openSession('yunet', 'cpu', () => {});
+  const a = await committed.run({ [committed.inputNames[0]]: new ort.Tensor('float32', planar, [1, 3, ph, pw]) });
+  const b = await wrapped.run({ rgb: new ort.Tensor('uint8', rgb, [1, height, width, 3]) });
+  assert.deepEqual(Object.keys(b).sort(), Object.keys(a).sort());
+  for (const k of Object.keys(a)) assert.deepEqual(b[k].dims, a[k].dims, k);
+  for (const k of Object.keys(a)) assert.ok((a[k].data as Float32Array).every((v, i) => Object.is(v, (b[k].data as Float32Array)[i])), `${k} differs`);
+  assert.ok((a.cls_8.data as Float32Array).some((v) => v > 0.5), 'the photo\'s face is found');
 });
 
 test('backend cuda without its provider falls back to the CPU and says so', { skip: built }, async () => {

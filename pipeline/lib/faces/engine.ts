@@ -51,7 +51,8 @@ export interface FirstLooks {
   nearby: Detection[][];
 }
 
-/** How often a net ran and the time spent in its runs (wall-clock, this thread), since the engine loaded. */
+/** How often a net ran and the wall-clock time from each call to its result in this thread, since the engine
+ *  loaded (onnxruntime-node starts a run from setImmediate, so this includes what the event loop serves meanwhile). */
 export interface NetUse { runs: number; ms: number }
 
 export interface FaceEngine {

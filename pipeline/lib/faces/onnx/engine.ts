@@ -62,9 +62,9 @@ async function create(backend: ExecutionBackend, dir: string): Promise<FaceEngin
     (['yunet', 'ssd', 'landmark68', 'recognition'] as const).map((n) => openSession(n, backend, warn, dir)));
   const nets: Record<string, NetUse> = {};
   const names = new Map([[yunet.session, 'yunet'], [ssd.session, 'ssd'], [landmarks.session, 'landmark68'], [recognition.session, 'recognition']]);
-  const run = async (s: ort.InferenceSession, data: Float32Array, dims: number[]) => {
+  const run = async (s: ort.InferenceSession, data: Float32Array | Uint8Array, dims: number[]) => {
     const t0 = performance.now();
-    const out = await s.run({ [s.inputNames[0]]: new ort.Tensor('float32', data, dims) });
+    const out = await s.run({ [s.inputNames[0]]: data instanceof Uint8Array ? new ort.Tensor('uint8', data, dims) : new ort.Tensor('float32', data, dims) });
     const use = nets[names.get(s)!] ??= { runs: 0, ms: 0 };
     use.runs++;
     use.ms += performance.now() - t0;
@@ -82,7 +82,7 @@ async function create(backend: ExecutionBackend, dir: string): Promise<FaceEngin
 
   const yunetFaces = (frame: RawImage, minScore: number, maxFaces: number): Promise<YunetFace[]> => oneAtATime(async () => {
     const input = yunetInput(frame);
-    const out = await run(yunet.session, input.data, [1, 3, input.height, input.width]);
+    const out = await run(yunet.session, input.data, input.dims);
     return decodeYunet(out, input.width, input.height, minScore, 0.3, maxFaces);
   });
 

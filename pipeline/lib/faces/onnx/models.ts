@@ -2,7 +2,9 @@
 // onnxruntime sessions on the chosen execution provider.
 //
 //   yunet       YuNet face detector (OpenCV Zoo / libfacedetection.train, Apache-2.0 + MIT): committed under
-//               models/yunet/ with its licences, copied from ../shared/models (checked there against the release).
+//               models/yunet/ with its licences, copied from ../shared/models (checked there against the release);
+//               it runs as models/faceapi/yunet_rgb.onnx, built from it by scripts/build-models.py with input
+//               nodes that take a frame's RGB bytes (the same outputs; onnxruntime writes YuNet's input),
 //   ssd         face-api's SSD MobileNet v1 face detector (MIT),
 //   recognition face-api's 128-d descriptor net (a port of dlib's ResNet, CC0) and
 //   landmark68  face-api's 68-point landmark net (MIT), all rebuilt as ONNX from the weights inside the npm
@@ -21,11 +23,7 @@ export const MODELS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../.
 const REBUILD = 'rebuild it with `./run setup` (runs .venv/bin/python scripts/build-models.py)';
 
 export const MODELS: Record<ModelName, { file: string; sha256: string; fix: string }> = {
-  yunet: {
-    file: 'yunet/yunet_s_dynamic.onnx',
-    sha256: 'daede24002cc8590f457998cc5e6c9e8b82f45f6bd969506a8913cd4ed10a2d3',
-    fix: 'restore it from git (`git checkout -- models/yunet`); it is a copy of ../shared/models/yunet/yunet_s_dynamic.onnx',
-  },
+  yunet: { file: 'faceapi/yunet_rgb.onnx', sha256: 'a9f2bc33a5abea9326a3c6529b289a92a51ec1c873d5e31c86a066ff158a2a15', fix: REBUILD },
   ssd: { file: 'faceapi/ssd.onnx', sha256: 'dd10be47a6993bd156c71fa0e90cd442b4f37d4b917381c67d589b1491be2ff2', fix: REBUILD },
   recognition: { file: 'faceapi/recognition.onnx', sha256: '453ec0e8238f6df52132ea4033f124782ea8743a2d940318195979fb616673a4', fix: REBUILD },
   landmark68: { file: 'faceapi/landmark68.onnx', sha256: 'b902baa6d96f759317c07ea2f084bb2a44358491a4f28f17432ab7c75a44f65c', fix: REBUILD },

@@ -4,8 +4,7 @@
 // black. onnxruntime reads an input after `run` returns to the event loop: a buffer must not be asked
 // for again before its run has finished (the onnx engine runs one net at a time per thread).
 const buffers = new Map<string, Float32Array>();
-/** Sizes kept, least recently used dropped first (YuNet: the frame, its close-up; SSD: the frame and its
- *  two padded copies; spares). */
+/** Sizes kept, least recently used dropped first (SSD: the frame and its two padded copies; spares). */
 const KEEP = 6;
 
 /** A zeroed buffer the first time `key` (a net and frame size) is asked for, the same buffer after. */

@@ -3,31 +3,20 @@
 // objectness, a box (centre offset in cells, log size) and 5 points; score = sqrt(cls · obj); then NMS.
 import type { Box, Point, RawImage } from '../quality.ts';
 import { iou } from '../../tracks/index.ts';
-import { scratch } from './scratch.ts';
 
 export interface YunetFace { box: Box; score: number; points: Point[] }
 
 const STRIDES = [8, 16, 32];
 
 /**
- * float32 NCHW BGR 0..255 of the frame padded with black at the right and bottom to multiples of 32.
- * The buffer is reused by the next call: run the net on it before asking for another.
+ * YuNet's input as its graph (yunet_rgb.onnx) takes it: the frame's rgb24 bytes as they are, [1, H, W, 3]; the
+ * graph makes them planar BGR floats padded with black at the right and bottom to multiples of 32 (`width`,
+ * `height`: the padded size its outputs refer to).
  */
-export function yunetInput(frame: RawImage): { data: Float32Array; width: number; height: number } {
-  const ch = frame.channels ?? 3;
-  const width = Math.ceil(frame.width / 32) * 32, height = Math.ceil(frame.height / 32) * 32;
-  const plane = width * height;
-  const data = scratch(`yunet ${frame.width}x${frame.height}`, 3 * plane);
-  const src = frame.data;
-  for (let y = 0; y < frame.height; y++) {
-    let s = y * frame.width * ch, d = y * width;
-    for (let x = 0; x < frame.width; x++, s += ch, d++) {
-      data[d] = src[s + 2]; // B
-      data[plane + d] = src[s + 1]; // G
-      data[2 * plane + d] = src[s]; // R
-    }
-  }
-  return { data, width, height };
+export function yunetInput(frame: RawImage): { data: Uint8Array; dims: number[]; width: number; height: number } {
+  if ((frame.channels ?? 3) !== 3) throw new Error(`YuNet wants rgb24 frames (3 channels), got ${frame.channels}`);
+  const data = frame.data.length === frame.width * frame.height * 3 ? frame.data : frame.data.subarray(0, frame.width * frame.height * 3);
+  return { data, dims: [1, frame.height, frame.width, 3], width: Math.ceil(frame.width / 32) * 32, height: Math.ceil(frame.height / 32) * 32 };
 }
 
 type Outputs = Record<string, { data: unknown }>;
