@@ -51,7 +51,8 @@ const withFace = perVideo.filter((v) => (v.n_usable_faces as number) > 0).length
 const failed = perVideo.filter((v) => v.error).length;
 const rej = Object.entries(rejected).map(([k, n]) => `${k} ${n}`).join(', ') || 'none';
 // Where the time went: each net's runs and the seconds awaiting them (FaceEngine.nets), summed over the workers.
-const netRuns = Object.fromEntries(Object.entries(nets).map(([net, u]) => [net, { runs: u.runs, seconds: Math.round(u.ms) / 1000 }]));
-const netText = Object.entries(netRuns).map(([net, u]) => `${net} ${u.runs} runs ${u.seconds.toFixed(1)} s`).join(', ');
+// null: the engine does not count them (faceapi); {}: nothing ran (every video cached).
+const netRuns = nets && Object.fromEntries(Object.entries(nets).map(([net, u]) => [net, { runs: u.runs, seconds: Math.round(u.ms) / 1000 }]));
+const netText = Object.entries(netRuns ?? {}).map(([net, u]) => `${net} ${u.runs} runs ${u.seconds.toFixed(1)} s`).join(', ');
 await summarise('extract', `${videos.length} videos (${computed} decoded, ${videos.length - computed} cached, ${failed} undecodable), ${frames} frames, ${faces.length} faces, ${descriptors.length} usable; rejected: ${rej}; ${withFace} videos with a usable face; ${seconds.toFixed(1)} s${netText ? ` (awaiting the nets: ${netText})` : ''}`,
   { videos: videos.length, decoded: computed, failed, frames, faces: faces.length, usable_faces: descriptors.length, rejected, videos_with_face: withFace, seconds, net_runs: netRuns });

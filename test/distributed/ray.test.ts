@@ -13,7 +13,7 @@ import { test } from 'node:test';
 import { parseAllDocuments } from 'yaml';
 import { readTable } from '../../pipeline/lib/warehouse/index.ts';
 import { make, scratch, tree } from '../hardening/helpers.ts';
-import { procs } from '../helpers/procs.ts';
+import { procs, type Proc } from '../helpers/procs.ts';
 import { FUELGROWTH, hasShared, ROOT, scratchProject, toolEnv } from '../helpers/project.ts';
 import { driverCommand, hasRay, processesUnder, rayEnv, rayletOf, startLocalRay } from '../helpers/ray.ts';
 
@@ -77,6 +77,7 @@ test('a local Ray cluster (head + 2 workers) fills the caches; dvc repro then eq
   const ray = await startLocalRay(2);
   let killed: { videos: string[]; nodeId: string };
   let other: string;
+  let frozen: Pick<Proc, 'pid' | 'start'> | undefined;
   let driverLog = '';
   try {
     const driver = spawn(driverCommand[0], [driverCommand[1], '--project', dist.dir, '--address', ray.address, '--videos-per-task', '1'], { env: rayEnv, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -87,14 +88,23 @@ test('a local Ray cluster (head + 2 workers) fills the caches; dvc repro then eq
     // meanwhile was reported done on the dead node (seen in a fresh-clone run), leaving nothing to retry.
     const [victim, survivor] = ray.workers.map(rayletOf);
     other = survivor.nodeId;
-    const unit = await waitFor('a faces task on worker 1', () => processesUnder(ray.workers[0], UNIT)
-      .map((u) => ({ ...u, task: taskOf(u.argv) })).find((u) => u.task?.step === 'faces'), 300_000);
-    process.kill(unit.pid, 'SIGSTOP');
+    const unit = await waitFor('a faces task on worker 1', () => {
+      const u = processesUnder(ray.workers[0], UNIT).map((p) => ({ ...p, task: taskOf(p.argv) })).find((p) => p.task?.step === 'faces');
+      if (!u) return undefined;
+      try {
+        process.kill(u.pid, 'SIGSTOP');
+      } catch {
+        return undefined; // it ended between the scan and the signal: wait for the next one
+      }
+      return (frozen = u);
+    }, 300_000);
     process.kill(victim.pid, 'SIGKILL');
     killed = { videos: unit.task!.videos.map((v) => v.sha256), nodeId: victim.nodeId };
     assert.equal(await exited, 0, driverLog);
     assert.ok(!procs().some((p) => p.pid === unit.pid && p.start === unit.start), 'the killed node\'s unit did not outlive it');
   } finally {
+    // A frozen unit ignores all but SIGKILL: should it have outlived its node (a failed assertion above), end it.
+    if (frozen && procs().some((p) => p.pid === frozen!.pid && p.start === frozen!.start)) process.kill(frozen.pid, 'SIGKILL');
     await ray.stop();
   }
   const tDist = performance.now();

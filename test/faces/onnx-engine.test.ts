@@ -10,6 +10,7 @@ import sharp from 'sharp';
 import { createDetector, descriptorDistance, type DetectedFace, type FaceDetector, type RgbFrame } from '../../pipeline/lib/faces/index.ts';
 import { detectOptions } from '../../pipeline/lib/faces/detect.ts';
 import { MODELS, MODELS_DIR, modelBytes, openSession } from '../../pipeline/lib/faces/onnx/models.ts';
+import { yunetInput } from '../../pipeline/lib/faces/onnx/yunet.ts';
 
 const FACES = fileURLToPath(new URL('../../../shared/data/faces/', import.meta.url));
 const DEMO = fileURLToPath(new URL('../../node_modules/@vladmandic/face-api/demo/', import.meta.url));
@@ -46,23 +47,30 @@ test('a model whose bytes differ, or that is missing, is refused with what to do
 
 test('YuNet behind its RGB input nodes gives the committed model\'s outputs bit for bit', { skip: built }, async () => {
   // The committed model fed as before (planar BGR floats, black padding to multiples of 32) vs the built
-  // yunet_rgb.onnx fed the frame's bytes, on a real photo cut to a size that needs padding on both sides.
+  // yunet_rgb.onnx fed yunetInput's tensor, on crops of a real photo: padded on both sides, on one side
+  // only (a width of 320 needs none, as 640-wide frames), smaller than 32 px; the bytes a view at an offset.
   const photo = await loadRgb(`${DEMO}sample1.jpg`);
-  const width = 301, height = 205;
-  const rgb = new Uint8Array(width * height * 3);
-  for (let y = 0; y < height; y++) rgb.set(photo.data.subarray(y * photo.width * 3, (y * photo.width + width) * 3), y * width * 3);
-  const pw = Math.ceil(width / 32) * 32, ph = Math.ceil(height / 32) * 32;
-  const planar = new Float32Array(3 * pw * ph);
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) for (let c = 0; c < 3; c++) planar[(2 - c) * pw * ph + y * pw + x] = rgb[(y * width + x) * 3 + c];
   const ort = await import('onnxruntime-node');
   const committed = await ort.InferenceSession.create(fileURLToPath(new URL('../../models/yunet/yunet_s_dynamic.onnx', import.meta.url)), { intraOpNumThreads: 1 });
   const { session: wrapped } = await openSession('yunet', 'cpu', () => {});
-  const a = await committed.run({ [committed.inputNames[0]]: new ort.Tensor('float32', planar, [1, 3, ph, pw]) });
-  const b = await wrapped.run({ rgb: new ort.Tensor('uint8', rgb, [1, height, width, 3]) });
-  assert.deepEqual(Object.keys(b).sort(), Object.keys(a).sort());
-  for (const k of Object.keys(a)) assert.deepEqual(b[k].dims, a[k].dims, k);
-  for (const k of Object.keys(a)) assert.ok((a[k].data as Float32Array).every((v, i) => Object.is(v, (b[k].data as Float32Array)[i])), `${k} differs`);
-  assert.ok((a.cls_8.data as Float32Array).some((v) => v > 0.5), 'the photo\'s face is found');
+  for (const [width, height] of [[301, 205], [320, 205], [24, 17]]) {
+    const bytes = new Uint8Array(7 + width * height * 3);
+    const rgb = bytes.subarray(7);
+    for (let y = 0; y < height; y++) rgb.set(photo.data.subarray(y * photo.width * 3, (y * photo.width + width) * 3), y * width * 3);
+    const input = yunetInput({ data: rgb, width, height, channels: 3 });
+    const pw = Math.ceil(width / 32) * 32, ph = Math.ceil(height / 32) * 32;
+    assert.deepEqual([input.width, input.height, input.dims], [pw, ph, [1, height, width, 3]]);
+    const planar = new Float32Array(3 * pw * ph);
+    for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) for (let c = 0; c < 3; c++) planar[(2 - c) * pw * ph + y * pw + x] = rgb[(y * width + x) * 3 + c];
+    const a = await committed.run({ [committed.inputNames[0]]: new ort.Tensor('float32', planar, [1, 3, ph, pw]) });
+    const b = await wrapped.run({ rgb: new ort.Tensor('uint8', input.data, input.dims) });
+    assert.deepEqual(Object.keys(b).sort(), Object.keys(a).sort());
+    for (const k of Object.keys(a)) {
+      assert.deepEqual(b[k].dims, a[k].dims, `${width}x${height} ${k}`);
+      assert.ok((a[k].data as Float32Array).every((v, i) => Object.is(v, (b[k].data as Float32Array)[i])), `${width}x${height}: ${k} differs`);
+    }
+    if (width > 32) assert.ok((a.cls_8.data as Float32Array).some((v) => v > 0.5), 'the photo\'s face is found');
+  }
 });
 
 test('backend cuda without its provider falls back to the CPU and says so', { skip: built }, async () => {

@@ -65,12 +65,13 @@ export const videoJob = (v: VideoInput, job: ExtractJob): VideoJob => ({
 });
 
 /** Detects faces in every video not yet cached; returns each video's cached record, how many were computed and
- *  the engine's net runs for them (wall-clock, summed over the worker threads). */
+ *  the engine's net runs for those that gave a result (summed over the worker threads; null when the engine
+ *  does not count them). */
 export async function detectAll(
   videos: VideoInput[], cache: JsonCache<CachedVideo>,
   job: ExtractJob, pool: Omit<PoolOptions, 'engine'>,
   onProgress: (done: number, total: number) => void,
-): Promise<{ byVideo: Map<string, CachedVideo>; computed: number; nets: Record<string, NetUse> }> {
+): Promise<{ byVideo: Map<string, CachedVideo>; computed: number; nets: Record<string, NetUse> | null }> {
   const byVideo = new Map<string, CachedVideo>();
   const todo: VideoInput[] = [];
   for (const v of videos) {
@@ -80,11 +81,12 @@ export async function detectAll(
   const outcomes = todo.length
     ? await processVideos(todo.map((v) => videoJob(v, job)), { ...pool, engine: job.engine, onProgress })
     : [];
-  const nets: Record<string, NetUse> = {};
+  let nets: Record<string, NetUse> | null = null;
   for (const [i, o] of outcomes.entries()) {
     const v = todo[i];
+    if (o.result?.timing.nets) nets ??= {};
     for (const [net, u] of Object.entries(o.result?.timing.nets ?? {})) {
-      const sum = nets[net] ??= { runs: 0, ms: 0 };
+      const sum = nets![net] ??= { runs: 0, ms: 0 };
       sum.runs += u.runs;
       sum.ms += u.ms;
     }
@@ -108,7 +110,7 @@ export async function detectAll(
     await cache.put(v.sha256, rec);
     byVideo.set(v.video_id, rec);
   }
-  return { byVideo, computed: todo.length, nets };
+  return { byVideo, computed: todo.length, nets: todo.length ? nets : {} };
 }
 
 /** Face rows (with gate and track), descriptor rows and per-video summaries for the tables. */

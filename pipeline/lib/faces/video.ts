@@ -71,6 +71,7 @@ export async function sampling(job: VideoJob): Promise<{ info: VideoFaces['sourc
 /**
  * Decodes and detects one video in this thread (`source`: its sampling and frames, when decoded
  * together with others: frames/decodeFrameBatch). Throws MediaError when the video can't be decoded.
+ * `timing.nets` is the engine's runs while it ran: calls overlapping on one engine count each other's.
  */
 export async function processVideo(engine: FaceEngine, job: VideoJob, onProgress?: ProgressFn,
   source?: { info: VideoFaces['source']; spec: FrameSpec; frames: AsyncIterable<Frame> }): Promise<VideoFaces> {

@@ -71,8 +71,9 @@ async function create(backend: ExecutionBackend, dir: string): Promise<FaceEngin
     return out;
   };
 
-  // The detectors' inputs are written into reused buffers (scratch.ts) that onnxruntime reads after `run`
-  // yields: one detector run at a time, also when callers overlap their detect calls.
+  // onnxruntime reads an input after `run` yields: SSD's is a reused buffer (scratch.ts), so one detector run
+  // at a time, also when callers overlap their detect calls; YuNet's is the frame's own bytes, so a caller
+  // must not change a frame's data before its detect (or firstLook) has resolved.
   let turn: Promise<unknown> = Promise.resolve();
   const oneAtATime = <T>(work: () => Promise<T>): Promise<T> => {
     const result = turn.then(work);

@@ -11,7 +11,8 @@ const STRIDES = [8, 16, 32];
 /**
  * YuNet's input as its graph (yunet_rgb.onnx) takes it: the frame's rgb24 bytes as they are, [1, H, W, 3]; the
  * graph makes them planar BGR floats padded with black at the right and bottom to multiples of 32 (`width`,
- * `height`: the padded size its outputs refer to).
+ * `height`: the padded size its outputs refer to). The data is the frame's own, read by onnxruntime after
+ * `run` yields: leave it unchanged until the run has finished.
  */
 export function yunetInput(frame: RawImage): { data: Uint8Array; dims: number[]; width: number; height: number } {
   if ((frame.channels ?? 3) !== 3) throw new Error(`YuNet wants rgb24 frames (3 channels), got ${frame.channels}`);
