@@ -71,26 +71,25 @@ async function create(backend: ExecutionBackend, dir: string): Promise<FaceEngin
     return out;
   };
 
-  // onnxruntime reads an input after `run` yields: SSD's is a reused buffer (scratch.ts), so one detector run
-  // at a time, also when callers overlap their detect calls; YuNet's is the frame's own bytes, so a caller
-  // must not change a frame's data before its detect (or firstLook) has resolved.
-  let turn: Promise<unknown> = Promise.resolve();
-  const oneAtATime = <T>(work: () => Promise<T>): Promise<T> => {
-    const result = turn.then(work);
-    turn = result.catch(() => {});
-    return result;
-  };
-
-  const yunetFaces = (frame: RawImage, minScore: number, maxFaces: number): Promise<YunetFace[]> => oneAtATime(async () => {
+  // onnxruntime reads an input after `run` yields. YuNet's is the frame's own bytes, so a caller must not
+  // change a frame's data before its detect (or firstLook) has resolved; SSD's is a reused buffer
+  // (scratch.ts), so SSD runs one at a time, also when callers overlap their detect calls.
+  async function yunetFaces(frame: RawImage, minScore: number, maxFaces: number): Promise<YunetFace[]> {
     const input = yunetInput(frame);
     const out = await run(yunet.session, input.data, input.dims);
     return decodeYunet(out, input.width, input.height, minScore, 0.3, maxFaces);
-  });
+  }
 
-  const ssdFaces = (frame: RawImage, minScore: number, maxFaces: number): Promise<SsdFace[]> => oneAtATime(async () => {
+  const ssdRun = async (frame: RawImage, minScore: number, maxFaces: number): Promise<SsdFace[]> => {
     const out = await run(ssd.session, ssdInput(frame), [1, SSD_SIZE, SSD_SIZE, 3]);
     return decodeSsd(out.boxes.data as Float32Array, out.scores.data as Float32Array, frame.width, frame.height, minScore, maxFaces);
-  });
+  };
+  let ssdTurn: Promise<unknown> = Promise.resolve();
+  const ssdFaces = (frame: RawImage, minScore: number, maxFaces: number): Promise<SsdFace[]> => {
+    const result = ssdTurn.then(() => ssdRun(frame, minScore, maxFaces));
+    ssdTurn = result.catch(() => {});
+    return result;
+  };
 
   /**
    * The faces of a frame where YuNet sees a (nearly) usable one, as the faceapi engine finds them: SSD on the frame
