@@ -1,7 +1,8 @@
 // Benchmark: face extraction over the real replica (../shared/data/fuelgrowth), cold cache, through
-// the real extract stage, and ffmpeg decoding alone (the floor).
+// the real extract stage, both with the frames dedup's decode hands over (as the pipeline runs) and
+// decoding itself; dedup's cost with and without writing those frames; ffmpeg decoding alone (the floor).
 // Usage: ./run bench faces [--engine onnx|faceapi] [--detector yunet|ssd|tiny] [--close-ups true|false]  (defaults: params.yaml)
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -9,8 +10,10 @@ import { extractJob, videoJob, type VideoInput } from '../pipeline/lib/faces/ext
 import { VIDEOS_PER_WORKER_BATCH } from '../pipeline/lib/faces/pool.ts';
 import { sampling } from '../pipeline/lib/faces/video.ts';
 import { decodeFrameBatch } from '../pipeline/lib/frames/index.ts';
+import { FRAMES_HANDOFF } from '../pipeline/lib/frames/handoff.ts';
 import { mapLimit } from '../pipeline/lib/run/index.ts';
 import { readTable } from '../pipeline/lib/warehouse/index.ts';
+import { stringify } from 'yaml';
 import { replicaParams, runStage } from '../test/helpers/project.ts';
 
 const { values } = parseArgs({ options: { engine: { type: 'string' }, detector: { type: 'string' }, 'close-ups': { type: 'string' } } });
@@ -20,14 +23,25 @@ const params = replicaParams(dir, (p) => {
   if (values.detector) p.faces.detector = values.detector;
   if (values['close-ups']) p.faces.close_ups = values['close-ups'] === 'true';
 });
+const timed = (stage: string, env?: Record<string, string>) => {
+  const t = performance.now();
+  runStage(stage, dir, env);
+  return (performance.now() - t) / 1000;
+};
 runStage('ingest', dir);
-runStage('dedup', dir);
+// Dedup cold, twice: fingerprinting alone (no hand-off), then as the pipeline runs it, its decode also
+// writing the frames extract samples (frames/handoff.ts), which extract then reads instead of decoding.
+writeFileSync(join(dir, 'params-no-handoff.yaml'), stringify({ ...params, dedup: { ...params.dedup, extract_frames_mb: 0 } }));
+const dedupAloneS = timed('dedup', { PARAMS_FILE: join(dir, 'params-no-handoff.yaml') });
+rmSync(join(dir, 'data/cache/dedup'), { recursive: true });
+const dedupS = timed('dedup');
+const handedMb = readdirSync(join(dir, FRAMES_HANDOFF)).reduce((n, f) => n + statSync(join(dir, FRAMES_HANDOFF, f)).size, 0) / 1e6;
 const videos = await readTable<VideoInput>(join(dir, 'data/processed/videos.parquet'));
 console.log(`machine: ${cpus().length} × ${cpus()[0].model}; ${videos.length} distinct videos; ${params.faces.fps} frame/s, long side ${params.faces.long_side}, engine ${params.faces.engine}${params.faces.detector ? ` (${params.faces.detector})` : ''}${params.faces.close_ups ? ' + close-up pass' : ''}, ${params.faces.workers} workers`);
 
 // The floor: the frames extract samples, decoded much as its workers decode them (reference frames only,
 // one thread, 4 videos per ffmpeg in list order, one ffmpeg per worker at a time), and nothing else.
-let t0 = performance.now();
+const t0 = performance.now();
 const job = extractJob(params.faces);
 const batches: VideoInput[][] = [];
 for (let i = 0; i < videos.length; i += VIDEOS_PER_WORKER_BATCH) batches.push(videos.slice(i, i + VIDEOS_PER_WORKER_BATCH));
@@ -41,11 +55,16 @@ const decodeS = (performance.now() - t0) / 1000;
 const frames = counts.reduce((a, b) => a + b, 0);
 console.log(`ffmpeg decoding alone, as extract decodes: ${frames} frames in ${decodeS.toFixed(1)} s (${(frames / decodeS).toFixed(1)} frames/s)`);
 
-t0 = performance.now();
-runStage('extract', dir);
-const wall = (performance.now() - t0) / 1000;
+console.log(`dedup (cold): fingerprinting alone ${dedupAloneS.toFixed(1)} s; also writing extract's frames ${dedupS.toFixed(1)} s (${Math.round(handedMb)} MB)`);
+
+const wall = timed('extract');
 const log = JSON.parse(readFileSync(join(dir, 'data/logs/extract.json'), 'utf8'));
-console.log(`extract (cold cache): ${log.frames} frames, ${log.faces} faces (${log.usable_faces} pass the gates), ${log.videos_with_face} videos with ≥ 1 usable face, wall ${wall.toFixed(1)} s, ${(log.frames / wall).toFixed(1)} frames/s`);
+console.log(`extract (cold cache, frames of ${log.frames_from_dedup} videos from dedup's decode): ${log.frames} frames, ${log.faces} faces (${log.usable_faces} pass the gates), ${log.videos_with_face} videos with ≥ 1 usable face, wall ${wall.toFixed(1)} s, ${(log.frames / wall).toFixed(1)} frames/s`);
+// The same extract decoding every video itself (the hand-off is gone once extract has run).
+rmSync(join(dir, 'data/cache/extract'), { recursive: true });
+rmSync(join(dir, 'data/faces'), { recursive: true });
+const decodingS = timed('extract');
+console.log(`extract (cold cache, decoding itself): wall ${decodingS.toFixed(1)} s; dedup + extract: ${(dedupS + wall).toFixed(1)} s with one decode, ${(dedupAloneS + decodingS).toFixed(1)} s with two`);
 console.log(`rejected faces: ${JSON.stringify(log.rejected)}`);
 // Time awaiting each net's runs (each worker thread's wall clock from call to result, summed; it includes
 // what the event loop serves meanwhile, so it is an upper bound on the nets' own time).

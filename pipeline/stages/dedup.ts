@@ -1,25 +1,32 @@
 // Stage dedup: which postings are the same video → tables rows (with video_id), videos, duplicate_groups.
-// Usage: npx tsx pipeline/stages/dedup.ts   (reads params: dedup)
+// Usage: npx tsx pipeline/stages/dedup.ts   (reads params: dedup; faces.fps, long_side, max_seconds: the frames it
+// hands to extract, frames/handoff.ts)
 import { mkdir } from 'node:fs/promises';
 import { JsonCache } from '../lib/cache/index.ts';
 import { groupVideos, type MediaItem } from '../lib/dedup/index.ts';
+import { extractSampling, FRAMES_HANDOFF, handoffPlanner } from '../lib/frames/handoff.ts';
 import { buildTables, type IngestRow, type MediaRow } from '../lib/dedup/tables.ts';
 import { cachedFingerprints, FINGERPRINT_CACHE, fingerprintOptions, matchOptions, type Fingerprint } from '../lib/fingerprint/index.ts';
 import { duplicateGroupsSchema, dedupRowsSchema, ingestRowsSchema, mediaSchema, videosSchema } from '../lib/ledger/schema.ts';
-import { loadParams, progress, summarise } from '../lib/run/index.ts';
+import { loadParams, progress, removeStaleTemps, summarise } from '../lib/run/index.ts';
 import { parquetPath, readTable, writeTable } from '../lib/warehouse/index.ts';
 
-const { dedup: p } = loadParams(['dedup']);
+const { dedup: p, faces } = loadParams(['dedup', 'faces']);
 const ingestRows = await readTable<IngestRow>(parquetPath(ingestRowsSchema.name));
 const media = (await readTable<MediaRow & { first_row: number }>(parquetPath(mediaSchema.name))).filter((m) => m.playable);
 
 const fpOptions = fingerprintOptions(p);
 await mkdir('data/cache/dedup', { recursive: true }); // a DVC out, even when empty
 const cache = new JsonCache<Fingerprint>(FINGERPRINT_CACHE, fpOptions);
+// The decode of a new video also writes the frames extract samples of it, for extract to read (frames/handoff.ts).
+await mkdir(FRAMES_HANDOFF, { recursive: true });
+await removeStaleTemps(FRAMES_HANDOFF);
+const handoff = handoffPlanner(extractSampling(faces), (p.extract_frames_mb ?? 0) * 1e6);
 const bar = progress('dedup: fingerprints', media.length);
 const t0 = performance.now();
 const { fingerprints, computed, failed: failures } = await cachedFingerprints(
-  media.map((m) => ({ sha256: m.sha256, path: m.path, durationS: m.duration_s ?? 0 })), cache, fpOptions, p.concurrency, () => bar.tick());
+  media.map((m) => ({ sha256: m.sha256, path: m.path, durationS: m.duration_s ?? 0 })), cache, fpOptions, p.concurrency, () => bar.tick(),
+  (i) => handoff({ sha256: media[i].sha256, width: media[i].width, height: media[i].height, durationS: media[i].duration_s }));
 // An undecodable video still counts as its own distinct content (exact match only).
 for (const f of failures) process.stderr.write(`dedup: cannot fingerprint ${media[f.index].path}: ${f.reason}\n`);
 const failed = failures.length;

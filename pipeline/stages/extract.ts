@@ -4,6 +4,7 @@ import { existsSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { JsonCache } from '../lib/cache/index.ts';
 import { DESCRIPTOR_MODES } from '../lib/faces/detect.ts';
+import { clearHandoff } from '../lib/frames/handoff.ts';
 import { detectAll, extractJob, faceTables, type CachedVideo, type VideoInput } from '../lib/faces/extract.ts';
 import { faceDescriptorsSchema, facesSchema, videoFacesSchema } from '../lib/faces/schema.ts';
 import { videosSchema } from '../lib/ledger/schema.ts';
@@ -21,7 +22,7 @@ const job = extractJob(p);
 const cache = new JsonCache<CachedVideo>(CACHE, job);
 const bar = progress('extract: videos', videos.length);
 const t0 = performance.now();
-const { byVideo, computed, nets } = await detectAll(videos, cache, job, { backend: p.backend, workers: p.workers }, () => bar.tick());
+const { byVideo, computed, fromFiles, nets } = await detectAll(videos, cache, job, { backend: p.backend, workers: p.workers }, () => bar.tick());
 const seconds = (performance.now() - t0) / 1000;
 
 const gates = { minSizePx: p.gates.min_size_px, minScore: p.gates.min_score, minFrontal: p.gates.min_frontal, minBlur: p.gates.min_blur };
@@ -42,6 +43,7 @@ for (const v of videos) {
     return existsSync(path) && statSync(path).size === jpeg.length ? null : writeFileAtomic(path, jpeg);
   }));
 }
+await clearHandoff(); // frames dedup left and extract did not use (duplicates, cached videos) are not kept
 await writeTable(facesSchema, faces);
 await writeTable(faceDescriptorsSchema, descriptors);
 await writeTable(videoFacesSchema, perVideo);
@@ -54,5 +56,5 @@ const rej = Object.entries(rejected).map(([k, n]) => `${k} ${n}`).join(', ') || 
 // null: the engine does not count them (faceapi); {}: nothing ran (every video cached).
 const netRuns = nets && Object.fromEntries(Object.entries(nets).map(([net, u]) => [net, { runs: u.runs, seconds: Math.round(u.ms) / 1000 }]));
 const netText = Object.entries(netRuns ?? {}).map(([net, u]) => `${net} ${u.runs} runs ${u.seconds.toFixed(1)} s`).join(', ');
-await summarise('extract', `${videos.length} videos (${computed} decoded, ${videos.length - computed} cached, ${failed} undecodable), ${frames} frames, ${faces.length} faces, ${descriptors.length} usable; rejected: ${rej}; ${withFace} videos with a usable face; ${seconds.toFixed(1)} s${netText ? ` (awaiting the nets: ${netText})` : ''}`,
-  { videos: videos.length, decoded: computed, failed, frames, faces: faces.length, usable_faces: descriptors.length, rejected, videos_with_face: withFace, seconds, net_runs: netRuns });
+await summarise('extract', `${videos.length} videos (${computed} decoded, ${videos.length - computed} cached, ${failed} undecodable; frames of ${fromFiles} from dedup's decode), ${frames} frames, ${faces.length} faces, ${descriptors.length} usable; rejected: ${rej}; ${withFace} videos with a usable face; ${seconds.toFixed(1)} s${netText ? ` (awaiting the nets: ${netText})` : ''}`,
+  { videos: videos.length, decoded: computed, frames_from_dedup: fromFiles, failed, frames, faces: faces.length, usable_faces: descriptors.length, rejected, videos_with_face: withFace, seconds, net_runs: netRuns });

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fingerprintVideo, fingerprintVideos } from '../../pipeline/lib/fingerprint/index.ts';
-import { MediaError } from '../../pipeline/lib/frames/index.ts';
+import { MediaError, rgbSpec } from '../../pipeline/lib/frames/index.ts';
+import { extractSampling, handoffFile, handoffPlanner } from '../../pipeline/lib/frames/handoff.ts';
 import { makeTestVideo } from '../helpers/project.ts';
 import { fpOptions } from './helpers.ts';
 
@@ -29,4 +30,17 @@ test('a batch gives each media its own fingerprint or error', async () => {
   assert.ok(batch[1] instanceof MediaError, String(batch[1]));
   assert.deepEqual([batch[0], batch[2], batch[3]], alone, 'the others fingerprinted all the same');
   await assert.rejects(fingerprintVideo(broken.path, 3, fpOptions), MediaError);
+});
+
+test('what a decode hands to extract (frames/handoff.ts): whole videos while they fit the budget, nothing without size, duration or budget', () => {
+  const sampling = extractSampling({ fps: 1, long_side: 640, max_seconds: 120 });
+  const frame = 360 * 640 * 3; // a 720x1280 video at long side 640
+  const plan = handoffPlanner(sampling, 25 * frame, '/handoff');
+  const a = plan({ sha256: 'a', width: 720, height: 1280, durationS: 14.5 }); // counted as 16 frames (one more than ceil(14.5): a margin), 9 left
+  assert.deepEqual(a && { ...a.spec, file: a.file }, { ...rgbSpec(sampling, 720, 1280), file: handoffFile('a', rgbSpec(sampling, 720, 1280), '/handoff') });
+  assert.equal(plan({ sha256: 'b', width: 720, height: 1280, durationS: 9.5 }), undefined, '11 frames do not fit in the 9 left');
+  assert.ok(plan({ sha256: 'c', width: 720, height: 1280, durationS: 8 }), '9 frames do');
+  assert.equal(plan({ sha256: 'd', width: null, height: null, durationS: 3 }), undefined);
+  assert.equal(handoffPlanner(sampling, Number.NaN)({ sha256: 'e', width: 720, height: 1280, durationS: 1 }), undefined, 'no budget, nothing');
+  assert.notEqual(handoffFile('a', rgbSpec(sampling, 720, 1280)), handoffFile('a', rgbSpec({ ...sampling, fps: 2 }, 720, 1280)), 'the sampling is in the name');
 });

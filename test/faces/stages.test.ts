@@ -2,7 +2,7 @@
 // without a face end no_face, people get tracks and embeddings, a corrupt video does not stop the run.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -32,6 +32,9 @@ test('the whole pipeline on the sample: no_face rows, tracks, embeddings, people
 
   // The extract log says where its time went: YuNet looked at every frame, SSD at some, the other nets ran.
   const extracted = JSON.parse(readFileSync(join(dir, 'data/logs/extract.json'), 'utf8'));
+  // Every video's frames came from dedup's decode (frames/handoff.ts), and extract removed them after.
+  assert.equal(extracted.frames_from_dedup, extracted.decoded);
+  assert.ok(!existsSync(join(dir, 'data/cache/frames')), 'no hand-off file is left');
   const nets = extracted.net_runs;
   assert.ok(nets.yunet.runs >= extracted.frames && nets.ssd.runs > 0 && nets.ssd.runs < nets.yunet.runs, JSON.stringify(nets));
   assert.ok(nets.landmark68.runs > 0 && nets.recognition.runs > 0 && Object.values<any>(nets).every((u) => u.seconds > 0), JSON.stringify(nets));
@@ -66,5 +69,11 @@ test('the whole pipeline on the sample: no_face rows, tracks, embeddings, people
   const log = runStage('extract', dir);
   assert.match(log, new RegExp(`\\(0 decoded, ${truth.counts.distinctVideos} cached`));
   assert.deepEqual(JSON.parse(readFileSync(join(dir, 'data/logs/extract.json'), 'utf8')).net_runs, {}, 'no net ran for cached videos');
+  assert.deepEqual(readFileSync(join(dir, 'data/processed/faces.parquet')), before);
+
+  // Decoding itself (the cache cleared, no hand-off left), extract finds the same faces as from dedup's frames.
+  rmSync(join(dir, 'data/cache/extract'), { recursive: true });
+  runStage('extract', dir);
+  assert.equal(JSON.parse(readFileSync(join(dir, 'data/logs/extract.json'), 'utf8')).frames_from_dedup, 0);
   assert.deepEqual(readFileSync(join(dir, 'data/processed/faces.parquet')), before);
 });

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { fingerprintVideo } from '../../pipeline/lib/fingerprint/index.ts';
 import { decodeFrameBatch, decodeFrames, fitLongSide, MediaError, probe } from '../../pipeline/lib/frames/index.ts';
+import { readFrameFile } from '../../pipeline/lib/frames/handoff.ts';
 import { fixture, ledger, make, scratch, sheetOf, statusCounts } from './helpers.ts';
 
 const dir = scratch('media');
@@ -192,6 +193,39 @@ test('several videos through one ffmpeg (decodeFrameBatch): each stream gives wh
   const mixed = decodeFrameBatch([clip, at('text.mp4')].map((path) => ({ path, spec })));
   assert.deepEqual(await drain(mixed[0]), await alone(clip));
   await assert.rejects(drain(mixed[1]), (e: Error) => e instanceof MediaError && /ffmpeg could not decode/.test(e.message));
+});
+
+test('a decode that also writes another sampling to a file (decodeFrameBatch copy): the same bytes as decoding each alone; no file when the decode fails', async () => {
+  const grey = { fps: 4, width: 32, height: 48, pixFmt: 'gray' as const, refsOnly: true };
+  const rgb = { fps: 1, width: 64, height: 112, pixFmt: 'rgb24' as const, maxFrames: 2, refsOnly: true };
+  const alone = async (path: string, spec: typeof grey | typeof rgb) => {
+    const out: Uint8Array[] = [];
+    for await (const f of decodeFrames(path, spec)) out.push(f.data);
+    return Buffer.concat(out);
+  };
+  const drain = async (s: AsyncIterable<{ data: Uint8Array }>) => {
+    const out: Uint8Array[] = [];
+    for await (const f of s) out.push(f.data);
+    return Buffer.concat(out);
+  };
+  const copies = [at('clip.rgb'), at('faststart.rgb')];
+  const streams = decodeFrameBatch([clip, at('faststart.mp4')].map((path, k) => ({ path, spec: grey, copy: { spec: rgb, file: copies[k] } })));
+  for (const [k, path] of [clip, at('faststart.mp4')].entries()) {
+    assert.deepEqual(await drain(streams[k]), await alone(path, grey));
+    const copied = readFileSync(copies[k]);
+    assert.equal(copied.length, 2 * 64 * 112 * 3, 'maxFrames holds for the copy');
+    assert.deepEqual(copied, await alone(path, rgb));
+  }
+  const alsoHandedOff = readFileSync(copies[0]);
+  assert.deepEqual(await drain(readFrameFile(copies[0], rgb)), alsoHandedOff, 'readFrameFile gives the frames back');
+  // One video alone with a copy is decoded with its copy too; an input ffmpeg cannot open fails the batch: no copy is left.
+  const [single] = decodeFrameBatch([{ path: clip, spec: grey, copy: { spec: rgb, file: at('single.rgb') } }]);
+  await drain(single);
+  assert.deepEqual(readFileSync(at('single.rgb')), alsoHandedOff);
+  const mixed = decodeFrameBatch([clip, at('text.mp4')].map((path, k) => ({ path, spec: grey, copy: { spec: rgb, file: at(`mixed-${k}.rgb`) } })));
+  assert.deepEqual(await drain(mixed[0]), await alone(clip, grey));
+  await assert.rejects(drain(mixed[1]), MediaError);
+  assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('mixed-')), [], 'neither the copies nor their temp files remain');
 });
 
 test('an ffmpeg that cannot be started is an error its caller gets, not a crash', async () => {

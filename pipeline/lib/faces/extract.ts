@@ -1,6 +1,9 @@
 // The extract step over many videos: detections per video (cached by content hash + the params
 // that affect detection), then quality gates and within-video tracks (cheap, never cached).
+import { rm } from 'node:fs/promises';
 import type { JsonCache } from '../cache/index.ts';
+import { rgbSpec } from '../frames/index.ts';
+import { extractSampling, handoffFile, holdsFrames } from '../frames/handoff.ts';
 import { linkTracks, type TrackOptions } from '../tracks/index.ts';
 import type { Params } from '../run/index.ts';
 import type { Row } from '../warehouse/index.ts';
@@ -47,7 +50,7 @@ export function extractJob(p: Params): ExtractJob {
   return {
     engine: p.engine,
     engineVersion: ENGINE_VERSION[p.engine as EngineName],
-    sampling: { fps: p.fps, longSide: p.long_side, maxFrames: Math.ceil(p.fps * p.max_seconds), refsOnly: true },
+    sampling: extractSampling(p),
     // The descriptor mode is part of the cache key: changing it recomputes every video.
     detect: { detector: p.detector, minScore: p.min_score, descriptor: p.descriptor, closeUps: p.close_ups,
       rescoreBelow: p.rescore_below, minUsableSize: p.gates.min_size_px },
@@ -64,23 +67,29 @@ export const videoJob = (v: VideoInput, job: ExtractJob): VideoJob => ({
   known: v.width && v.height ? { width: v.width, height: v.height, durationS: v.duration_s ?? 0 } : undefined,
 });
 
-/** Detects faces in every video not yet cached; returns each video's cached record, how many were computed and
- *  the engine's net runs for those that gave a result (summed over the worker threads; null when the engine
- *  does not count them). */
+/** Detects faces in every video not yet cached; returns each video's cached record, how many were computed (of
+ *  which fromFiles read frames an earlier decode left, frames/handoff.ts, each file removed once its video is
+ *  cached) and the engine's net runs for those that gave a result (summed over the worker threads; null when the
+ *  engine does not count them). */
 export async function detectAll(
   videos: VideoInput[], cache: JsonCache<CachedVideo>,
   job: ExtractJob, pool: Omit<PoolOptions, 'engine'>,
   onProgress: (done: number, total: number) => void,
-): Promise<{ byVideo: Map<string, CachedVideo>; computed: number; nets: Record<string, NetUse> | null }> {
+): Promise<{ byVideo: Map<string, CachedVideo>; computed: number; fromFiles: number; nets: Record<string, NetUse> | null }> {
   const byVideo = new Map<string, CachedVideo>();
   const todo: VideoInput[] = [];
   for (const v of videos) {
     const hit = await cache.get(v.sha256);
     if (hit) byVideo.set(v.video_id, hit); else todo.push(v);
   }
-  const outcomes = todo.length
-    ? await processVideos(todo.map((v) => videoJob(v, job)), { ...pool, engine: job.engine, onProgress })
-    : [];
+  // Frames an earlier decode left on file (dedup's: frames/handoff.ts) are read, not decoded again.
+  const jobs = await Promise.all(todo.map(async (v) => {
+    const vj = videoJob(v, job);
+    const spec = vj.known && rgbSpec(vj.sampling, vj.known.width, vj.known.height);
+    const file = spec && handoffFile(v.sha256, spec);
+    return file && await holdsFrames(file, spec) ? { ...vj, framesFile: file } : vj;
+  }));
+  const outcomes = todo.length ? await processVideos(jobs, { ...pool, engine: job.engine, onProgress }) : [];
   let nets: Record<string, NetUse> | null = null;
   for (const [i, o] of outcomes.entries()) {
     const v = todo[i];
@@ -108,9 +117,10 @@ export async function detectAll(
       throw new Error(`face extraction failed on ${v.path}: ${o.error?.message}`);
     }
     await cache.put(v.sha256, rec);
+    if (jobs[i].framesFile) await rm(jobs[i].framesFile!, { force: true });
     byVideo.set(v.video_id, rec);
   }
-  return { byVideo, computed: todo.length, nets: todo.length ? nets : {} };
+  return { byVideo, computed: todo.length, fromFiles: jobs.filter((j) => j.framesFile).length, nets: todo.length ? nets : {} };
 }
 
 /** Face rows (with gate and track), descriptor rows and per-video summaries for the tables. */

@@ -1,26 +1,16 @@
 // One whole video through the face engine, in the current thread: decode sampled frames with ffmpeg
 // (frames/decodeFrames, scaled inside ffmpeg; or given, from a decode shared with other videos:
-// frames/decodeFrameBatch), detect faces on each, optionally cut crops.
+// frames/decodeFrameBatch; or read from a file an earlier decode wrote: frames/handoff.ts), detect faces
+// on each, optionally cut crops.
 // The pool runs this inside worker threads; it also runs on its own (tests, one-off scripts).
-import { decodeFrames, fitLongSide, probe, type Frame, type FrameSpec } from '../frames/index.ts';
+import { decodeFrames, probe, rgbSpec, type Frame, type FrameSpec, type Sampling } from '../frames/index.ts';
+import { readFrameFile } from '../frames/handoff.ts';
 import { faceCrop, type CropOptions } from './crop.ts';
 import { detectFaces, detectOptions, type DetectOptions, type DetectedFace } from './detect.ts';
 import type { Detection, FaceEngine, NetUse } from './engine.ts';
 
-export interface SamplingParams {
-  /** Frames per second to sample (e.g. 1). */
-  fps: number;
-  /** Long side of the decoded frames in pixels (default 640; never upscales). */
-  longSide?: number;
-  /** Stop after this many frames. */
-  maxFrames?: number;
-  /** Skip this many seconds at the start. */
-  startS?: number;
-  /** ffmpeg time limit (default 300 s). */
-  timeoutMs?: number;
-  /** Decode reference frames only (frames/FrameSpec.refsOnly). */
-  refsOnly?: boolean;
-}
+/** How a video is sampled (frames/Sampling). */
+export type SamplingParams = Sampling;
 
 export interface VideoJob {
   path: string;
@@ -30,6 +20,8 @@ export interface VideoJob {
   crops?: CropOptions | false;
   /** The video's displayed size and duration when already known (ingest probed it): skips ffprobe. */
   known?: { width: number; height: number; durationS: number };
+  /** A file holding the frames this job samples, decoded earlier (frames/handoff.ts): read instead of decoding. */
+  framesFile?: string;
 }
 
 export interface FaceInFrame extends DetectedFace {
@@ -63,9 +55,7 @@ export type ProgressFn = (p: { frame: number; tS: number; faces: number; duratio
 /** What to decode of a video: its facts (ffprobe unless the job knows them) and the frames to sample. */
 export async function sampling(job: VideoJob): Promise<{ info: VideoFaces['source']; spec: FrameSpec }> {
   const info = job.known ?? await probe(job.path);
-  const size = fitLongSide(info.width, info.height, job.sampling.longSide ?? 640);
-  const { fps, maxFrames, startS, timeoutMs, refsOnly } = job.sampling;
-  return { info: { width: info.width, height: info.height, durationS: info.durationS }, spec: { fps, ...size, pixFmt: 'rgb24', maxFrames, startS, timeoutMs, refsOnly } };
+  return { info: { width: info.width, height: info.height, durationS: info.durationS }, spec: rgbSpec(job.sampling, info.width, info.height) };
 }
 
 /**
@@ -101,7 +91,7 @@ export async function processVideo(engine: FaceEngine, job: VideoJob, onProgress
     frames.push({ index: f.index, tS: f.tS, faces });
     onProgress?.({ frame: f.index, tS: f.tS, faces: faces.length, durationS: info.durationS });
   };
-  for await (const f of source?.frames ?? decodeFrames(job.path, spec)) {
+  for await (const f of source?.frames ?? (job.framesFile ? readFrameFile(job.framesFile, spec) : decodeFrames(job.path, spec))) {
     waitMs += performance.now() - tWait;
     if (around) {
       const td = performance.now();

@@ -1,9 +1,11 @@
 // Worker-thread entry for the face pool: one single-threaded face engine per worker. It takes videos a
-// few at a time, decoded by one ffmpeg (frames/decodeFrameBatch), and detects them one after another.
+// few at a time, decoded by one ffmpeg (frames/decodeFrameBatch) or read from the files an earlier decode
+// left (frames/handoff.ts), and detects them one after another.
 // Protocol (see pool.ts): workerData = WorkerInit; in: {type:'jobs'}; out: ready | init-error | progress | done | error (per video).
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadEngine, type EngineOptions } from './engine.ts';
 import { decodeFrameBatch, type Frame } from '../frames/index.ts';
+import { readFrameFile } from '../frames/handoff.ts';
 import { processVideo, sampling, type VideoFaces, type VideoJob } from './video.ts';
 
 export type WorkerInit = EngineOptions;
@@ -56,7 +58,7 @@ async function runJobs(jobs: { id: number; job: VideoJob }[]): Promise<void> {
   let held = 0;
   for (const [k, j] of jobs.entries()) {
     const plan = planned[k];
-    if (plan instanceof Error) continue;
+    if (plan instanceof Error || j.job.framesFile) continue; // a video whose frames are on file is not decoded
     if (!groups.length || held + framesOf(plan) > BATCH_FRAMES) { groups.push([]); held = 0; }
     held += framesOf(plan);
     groups.at(-1)!.push({ ...j, plan });
@@ -66,7 +68,8 @@ async function runJobs(jobs: { id: number; job: VideoJob }[]): Promise<void> {
     const plan = planned[k];
     const group = groups.find((g) => g[0].id === id);
     if (group) decodeFrameBatch(group.map((g) => ({ path: g.job.path, spec: g.plan.spec }))).forEach((s, n) => streams.set(group[n].id, s));
-    await runJob(id, () => plan instanceof Error ? Promise.reject(plan) : processWith(job, id, { ...plan, frames: streams.get(id)! }));
+    await runJob(id, () => plan instanceof Error ? Promise.reject(plan)
+      : processWith(job, id, { ...plan, frames: streams.get(id) ?? readFrameFile(job.framesFile!, plan.spec) }));
     streams.delete(id);
   }
 }

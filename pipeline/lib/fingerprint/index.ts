@@ -5,7 +5,7 @@
 // is a different ad. Measured on the real sheet: re-encodes differ by ≤ 3 grey levels per block,
 // such edits by 70+.
 import type { JsonCache } from '../cache/index.ts';
-import { decodeFrameBatch, MediaError, type FrameSpec } from '../frames/index.ts';
+import { decodeFrameBatch, MediaError, type FrameCopy, type FrameSpec } from '../frames/index.ts';
 import { mapLimit } from '../run/index.ts';
 
 export interface Fingerprint {
@@ -78,7 +78,8 @@ function boxDown(grey: Uint8Array, w: number, h: number, ow: number, oh: number)
   return out;
 }
 
-export interface Video { path: string; durationS: number }
+/** A video to fingerprint; `copy`: also write another sampling of it from the same decode (frames/decodeFrameBatch). */
+export interface Video { path: string; durationS: number; copy?: FrameCopy }
 
 /** Videos one ffmpeg process decodes (frames/decodeFrameBatch: a spawn costs ≈ 70 ms of CPU here). */
 const BATCH = 8;
@@ -102,7 +103,7 @@ export async function fingerprintVideos(videos: Video[], opt: FingerprintOptions
   const spec: FrameSpec = { fps: opt.fps, width: W, height: H, pixFmt: 'gray', maxFrames: opt.maxFrames, refsOnly: opt.refsOnly };
   await mapLimit(batches, concurrency, async (batch) => {
     // The batch's streams are read side by side, so each frame is hashed as it comes (none wait in memory).
-    const streams = decodeFrameBatch(batch.map((i) => ({ path: videos[i].path, spec })));
+    const streams = decodeFrameBatch(batch.map((i) => ({ path: videos[i].path, spec, copy: videos[i].copy })));
     const results = await Promise.all(batch.map(async (i, k): Promise<Fingerprint | MediaError> => {
       const fp: Fingerprint = { durationS: videos[i].durationS, fps: opt.fps, frames: [], blocks: [] };
       try {
@@ -127,10 +128,12 @@ export const FINGERPRINT_CACHE = 'data/cache/dedup/fingerprints';
 /**
  * Every media's fingerprint, from the cache or computed (fingerprintVideos) and cached as it comes. A
  * video that cannot be decoded gets null and its reason in `failed`; that is not cached (it is tried
- * again next time). `onEach` sees every media once, cached or computed.
+ * again next time). `onEach` sees every media once, cached or computed; `copyFor` is asked, in order, for
+ * each media that is decoded, what else its decode should write (frames/handoff.ts).
  */
 export async function cachedFingerprints(media: (Video & { sha256: string })[], cache: JsonCache<Fingerprint>, opt: FingerprintOptions,
-  concurrency: number, onEach: () => void = () => {}): Promise<{ fingerprints: (Fingerprint | null)[]; computed: number; failed: { index: number; reason: string }[] }> {
+  concurrency: number, onEach: () => void = () => {}, copyFor: (index: number) => FrameCopy | undefined = () => undefined,
+): Promise<{ fingerprints: (Fingerprint | null)[]; computed: number; failed: { index: number; reason: string }[] }> {
   const fingerprints: (Fingerprint | null)[] = [];
   for (const m of media) {
     const hit = (await cache.get(m.sha256)) ?? null;
@@ -139,7 +142,7 @@ export async function cachedFingerprints(media: (Video & { sha256: string })[], 
   }
   const todo = media.flatMap((_, i) => (fingerprints[i] ? [] : [i]));
   const failed: { index: number; reason: string }[] = [];
-  await fingerprintVideos(todo.map((i) => media[i]), opt, concurrency, async (k, r) => {
+  await fingerprintVideos(todo.map((i) => ({ ...media[i], copy: copyFor(i) })), opt, concurrency, async (k, r) => {
     const i = todo[k];
     if (r instanceof Error) failed.push({ index: i, reason: r.message });
     else {

@@ -1,6 +1,7 @@
 // Video decoding through ffmpeg/ffprobe (Debian packages) as plain child processes.
 // No shell is involved and no temporary image files: frames arrive as raw pixels on a pipe.
 import { spawn } from 'node:child_process';
+import { rename, rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 
@@ -158,6 +159,24 @@ export interface Frame {
   data: Uint8Array;
 }
 
+/** How a video is sampled for the face engine: frames per second, the long side in pixels (default 640;
+ *  never upscales), at most maxFrames, from startS, reference frames only (FrameSpec.refsOnly). */
+export interface Sampling {
+  fps: number;
+  longSide?: number;
+  maxFrames?: number;
+  startS?: number;
+  /** ffmpeg time limit (default 300 s). */
+  timeoutMs?: number;
+  refsOnly?: boolean;
+}
+
+/** The RGB frames `s` samples of a video displayed at width x height. */
+export function rgbSpec(s: Sampling, width: number, height: number): FrameSpec {
+  const { fps, maxFrames, startS, timeoutMs, refsOnly } = s;
+  return { fps, ...fitLongSide(width, height, s.longSide ?? 640), pixFmt: 'rgb24', maxFrames, startS, timeoutMs, refsOnly };
+}
+
 /** Output size with the given long side, keeping aspect ratio, even dimensions (never upscales). */
 export function fitLongSide(width: number, height: number, longSide: number): { width: number; height: number } {
   const scale = Math.min(1, longSide / Math.max(width, height));
@@ -171,12 +190,30 @@ const inputArgs = (path: string, spec: FrameSpec): string[] => [
   ...(spec.refsOnly ? ['-skip_frame', 'noref'] : []), '-threads', '1', '-i', inputPath(path),
 ];
 
+/** The filters that sample and scale a video's frames. */
+const sampleFilters = (spec: FrameSpec) => `fps=${spec.fps},scale=${spec.width}:${spec.height}:flags=area`;
+
+/** The options after an output's stream (`-vf` or a filtered `-map`): its raw pixels on `target`. */
+const rawOutput = (spec: FrameSpec, target: string): string[] => [
+  '-pix_fmt', spec.pixFmt, ...(spec.maxFrames ? ['-frames:v', String(spec.maxFrames)] : []), '-f', 'rawvideo', target,
+];
+
 /** ffmpeg's options for one output: the sampled frames, scaled, as raw pixels on `target`. */
 const outputArgs = (spec: FrameSpec, target: string, stream?: string): string[] => [
-  ...(stream ? ['-map', stream] : []), '-an', '-sn', '-dn',
-  '-vf', `fps=${spec.fps},scale=${spec.width}:${spec.height}:flags=area`, '-pix_fmt', spec.pixFmt,
-  ...(spec.maxFrames ? ['-frames:v', String(spec.maxFrames)] : []), '-f', 'rawvideo', target,
+  ...(stream ? ['-map', stream] : []), '-an', '-sn', '-dn', '-vf', sampleFilters(spec), ...rawOutput(spec, target),
 ];
+
+/**
+ * A second sampling of a video, taken from the same decode: the frames `spec` samples, written by ffmpeg
+ * itself to `file` (raw pixels, frame after frame), e.g. dedup's decode keeping the frames extract will
+ * look at (frames/handoff.ts). The file appears only when the whole decode succeeded.
+ */
+export interface FrameCopy { spec: FrameSpec; file: string }
+
+/** Two samplings can share a decode when they read the input alike. */
+const sameInput = (a: FrameSpec, b: FrameSpec) => (a.startS ?? 0) === (b.startS ?? 0) && !!a.refsOnly === !!b.refsOnly;
+
+let copyFiles = 0;
 
 /** Cuts a stream of raw pixels into frames; each frame is filled chunk by chunk into its own buffer
  *  (joining chunks as they came copied a frame's bytes once per chunk: gigabytes over a video set). */
@@ -242,11 +279,20 @@ export async function* decodeFrames(path: string, spec: FrameSpec): AsyncGenerat
  * most maxFrames a video). When the process fails, a video is decoded again on its own: its stream goes
  * on from the frames it already gave, or ends with that video's own error.
  */
-export function decodeFrameBatch(videos: { path: string; spec: FrameSpec }[]): AsyncGenerator<Frame>[] {
-  if (videos.length <= 1) return videos.map((v) => decodeFrames(v.path, v.spec));
+export function decodeFrameBatch(videos: { path: string; spec: FrameSpec; copy?: FrameCopy }[]): AsyncGenerator<Frame>[] {
+  const copies = videos.map((v) => (v.copy && sameInput(v.spec, v.copy.spec) ? { ...v.copy, tmp: `${v.copy.file}.tmp-${process.pid}-${++copyFiles}` } : null));
+  if (videos.length <= 1 && !copies[0]) return videos.map((v) => decodeFrames(v.path, v.spec));
   const args = ['-v', 'error', '-nostdin'];
   for (const v of videos) args.push(...inputArgs(v.path, v.spec));
-  videos.forEach((v, k) => args.push(...outputArgs(v.spec, `pipe:${k + 3}`, `${k}:V:0`)));
+  // A video with a copy is split after decoding: each branch samples and scales on its own, as ffmpeg
+  // would for that output alone (the same bytes as two separate decodes).
+  const split = videos.flatMap((v, k) => copies[k] ? [`[${k}:V:0]split=2[in${k}][cin${k}];[in${k}]${sampleFilters(v.spec)}[out${k}];[cin${k}]${sampleFilters(copies[k]!.spec)}[copy${k}]`] : []);
+  if (split.length) args.push('-filter_complex', split.join(';'));
+  videos.forEach((v, k) => {
+    const c = copies[k];
+    if (c) args.push('-map', `[out${k}]`, ...rawOutput(v.spec, `pipe:${k + 3}`), '-map', `[copy${k}]`, ...rawOutput(c.spec, c.tmp));
+    else args.push(...outputArgs(v.spec, `pipe:${k + 3}`, `${k}:V:0`));
+  });
   // ffmpeg's complaints are not kept: a failed batch redoes each video alone, which says its own.
   let child: ReturnType<typeof spawn>;
   try {
@@ -255,9 +301,14 @@ export function decodeFrameBatch(videos: { path: string; spec: FrameSpec }[]): A
     return videos.map((v) => decodeFrames(v.path, v.spec)); // spawn refused outright: each alone, with its own error
   }
   const timer = setTimeout(() => child.kill('SIGKILL'), videos.reduce((t, v) => t + (v.spec.timeoutMs ?? 300_000), 0));
-  const failed = new Promise<boolean>((resolve) => {
+  const exited = new Promise<boolean>((resolve) => {
     child.on('error', () => { clearTimeout(timer); resolve(true); });
     child.on('close', (code) => { clearTimeout(timer); resolve(code !== 0); });
+  });
+  // The copies are renamed into place once ffmpeg has exited without error, removed otherwise.
+  const failed = exited.then(async (bad) => {
+    await Promise.all(copies.map((c) => c && (bad ? rm(c.tmp, { force: true }) : rename(c.tmp, c.file).catch(() => rm(c.tmp, { force: true })))));
+    return bad;
   });
   const streams = videos.map((v, k) => {
     const frames: Frame[] = [];
