@@ -39,6 +39,8 @@ const handedMb = readdirSync(join(dir, FRAMES_HANDOFF)).reduce((n, f) => n + sta
 const videos = await readTable<VideoInput>(join(dir, 'data/processed/videos.parquet'));
 console.log(`machine: ${cpus().length} × ${cpus()[0].model}; ${videos.length} distinct videos; ${params.faces.fps} frame/s, long side ${params.faces.long_side}, engine ${params.faces.engine}${params.faces.detector ? ` (${params.faces.detector})` : ''}${params.faces.close_ups ? ' + close-up pass' : ''}, ${params.faces.workers} workers`);
 
+console.log(`dedup (cold): fingerprinting alone ${dedupAloneS.toFixed(1)} s; also writing extract's frames ${dedupS.toFixed(1)} s (${Math.round(handedMb)} MB)`);
+
 // The floor: the frames extract samples, decoded much as its workers decode them (reference frames only,
 // one thread, 4 videos per ffmpeg in list order, one ffmpeg per worker at a time), and nothing else.
 const t0 = performance.now();
@@ -55,7 +57,6 @@ const decodeS = (performance.now() - t0) / 1000;
 const frames = counts.reduce((a, b) => a + b, 0);
 console.log(`ffmpeg decoding alone, as extract decodes: ${frames} frames in ${decodeS.toFixed(1)} s (${(frames / decodeS).toFixed(1)} frames/s)`);
 
-console.log(`dedup (cold): fingerprinting alone ${dedupAloneS.toFixed(1)} s; also writing extract's frames ${dedupS.toFixed(1)} s (${Math.round(handedMb)} MB)`);
 
 const wall = timed('extract');
 const log = JSON.parse(readFileSync(join(dir, 'data/logs/extract.json'), 'utf8'));

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { open, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { rgbSpec, type Frame, type FrameCopy, type FrameSpec, type Sampling } from './index.ts';
+import { channelsOf, rgbSpec, type Frame, type FrameCopy, type FrameSpec, type Sampling } from './index.ts';
 
 export const FRAMES_HANDOFF = 'data/cache/frames';
 
@@ -22,7 +22,7 @@ export function handoffFile(sha256: string, spec: FrameSpec, dir = FRAMES_HANDOF
   return join(dir, `${sha256}-${key}.${pixFmt}`);
 }
 
-const frameBytes = (spec: FrameSpec) => spec.width * spec.height * (spec.pixFmt === 'rgb24' ? 3 : 1);
+const frameBytes = (spec: FrameSpec) => spec.width * spec.height * channelsOf(spec);
 
 /**
  * What a decode should also write for extract (decodeFrameBatch's `copy`): the frames `sampling` takes of a
@@ -57,7 +57,7 @@ export async function* readFrameFile(file: string, spec: FrameSpec): AsyncGenera
       for (let n = -1; got < bytes && n !== 0; got += n) n = (await fh.read(data, got, bytes - got, index * bytes + got)).bytesRead;
       if (got === 0) return;
       if (got < bytes) throw new Error(`${file}: ends inside frame ${index}`);
-      yield { index, tS: (spec.startS ?? 0) + index / spec.fps, width: spec.width, height: spec.height, channels: spec.pixFmt === 'rgb24' ? 3 : 1, data };
+      yield { index, tS: (spec.startS ?? 0) + index / spec.fps, width: spec.width, height: spec.height, channels: channelsOf(spec), data };
     }
   } finally {
     await fh.close();

@@ -177,6 +177,9 @@ export function rgbSpec(s: Sampling, width: number, height: number): FrameSpec {
   return { fps, ...fitLongSide(width, height, s.longSide ?? 640), pixFmt: 'rgb24', maxFrames, startS, timeoutMs, refsOnly };
 }
 
+/** Bytes per pixel of a sampling's frames. */
+export const channelsOf = (spec: FrameSpec) => (spec.pixFmt === 'rgb24' ? 3 : 1);
+
 /** Output size with the given long side, keeping aspect ratio, even dimensions (never upscales). */
 export function fitLongSide(width: number, height: number, longSide: number): { width: number; height: number } {
   const scale = Math.min(1, longSide / Math.max(width, height));
@@ -218,7 +221,7 @@ let copyFiles = 0;
 /** Cuts a stream of raw pixels into frames; each frame is filled chunk by chunk into its own buffer
  *  (joining chunks as they came copied a frame's bytes once per chunk: gigabytes over a video set). */
 function frameCutter(spec: FrameSpec): (chunk: Buffer) => Frame[] {
-  const channels = spec.pixFmt === 'rgb24' ? 3 : 1;
+  const channels = channelsOf(spec);
   const frameBytes = spec.width * spec.height * channels;
   let data = new Uint8Array(frameBytes);
   let filled = 0;
