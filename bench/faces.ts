@@ -57,7 +57,6 @@ const decodeS = (performance.now() - t0) / 1000;
 const frames = counts.reduce((a, b) => a + b, 0);
 console.log(`ffmpeg decoding alone, as extract decodes: ${frames} frames in ${decodeS.toFixed(1)} s (${(frames / decodeS).toFixed(1)} frames/s)`);
 
-
 const wall = timed('extract');
 const log = JSON.parse(readFileSync(join(dir, 'data/logs/extract.json'), 'utf8'));
 console.log(`extract (cold cache, frames of ${log.frames_from_dedup} videos from dedup's decode): ${log.frames} frames, ${log.faces} faces (${log.usable_faces} pass the gates), ${log.videos_with_face} videos with ≥ 1 usable face, wall ${wall.toFixed(1)} s, ${(log.frames / wall).toFixed(1)} frames/s`);

@@ -4,11 +4,11 @@
 import { mkdir } from 'node:fs/promises';
 import { JsonCache } from '../lib/cache/index.ts';
 import { groupVideos, type MediaItem } from '../lib/dedup/index.ts';
-import { extractSampling, FRAMES_HANDOFF, handoffPlanner } from '../lib/frames/handoff.ts';
+import { extractSampling, handedOver, startHandoff } from '../lib/frames/handoff.ts';
 import { buildTables, type IngestRow, type MediaRow } from '../lib/dedup/tables.ts';
 import { cachedFingerprints, FINGERPRINT_CACHE, fingerprintOptions, matchOptions, type Fingerprint } from '../lib/fingerprint/index.ts';
 import { duplicateGroupsSchema, dedupRowsSchema, ingestRowsSchema, mediaSchema, videosSchema } from '../lib/ledger/schema.ts';
-import { loadParams, progress, removeStaleTemps, summarise } from '../lib/run/index.ts';
+import { loadParams, progress, summarise } from '../lib/run/index.ts';
 import { parquetPath, readTable, writeTable } from '../lib/warehouse/index.ts';
 
 const { dedup: p, faces } = loadParams(['dedup', 'faces']);
@@ -19,9 +19,7 @@ const fpOptions = fingerprintOptions(p);
 await mkdir('data/cache/dedup', { recursive: true }); // a DVC out, even when empty
 const cache = new JsonCache<Fingerprint>(FINGERPRINT_CACHE, fpOptions);
 // The decode of a new video also writes the frames extract samples of it, for extract to read (frames/handoff.ts).
-await mkdir(FRAMES_HANDOFF, { recursive: true });
-await removeStaleTemps(FRAMES_HANDOFF);
-const handoff = handoffPlanner(extractSampling(faces), (p.extract_frames_mb ?? 0) * 1e6);
+const handoff = await startHandoff(extractSampling(faces), (p.extract_frames_mb ?? 0) * 1e6);
 const bar = progress('dedup: fingerprints', media.length);
 const t0 = performance.now();
 const { fingerprints, computed, failed: failures } = await cachedFingerprints(
@@ -39,6 +37,8 @@ await writeTable(dedupRowsSchema, rows);
 await writeTable(videosSchema, videos);
 await writeTable(duplicateGroupsSchema, duplicateGroups);
 const dups = rows.filter((r) => r.status === 'duplicate').length;
+const handed = await handedOver();
 const perceptual = groups.reduce((n, g) => n + g.members.filter((m) => m.match === 'perceptual').length, 0);
-await summarise('dedup', `${media.length} media → ${videos.length} distinct videos (${perceptual} near-duplicate media); ${dups} duplicate rows; fingerprinted ${computed} new in ${fingerprintS} s, ${media.length - computed - failed} cached, ${failed} failed`,
-  { media: media.length, videos: videos.length, duplicate_rows: dups, perceptual_matches: perceptual, fingerprinted: computed, fingerprint_s: fingerprintS, fingerprint_failed: failed });
+await summarise('dedup', `${media.length} media → ${videos.length} distinct videos (${perceptual} near-duplicate media); ${dups} duplicate rows; fingerprinted ${computed} new in ${fingerprintS} s, ${media.length - computed - failed} cached, ${failed} failed; frames of ${handed.videos} handed to extract (${Math.round(handed.bytes / 1e6)} MB)`,
+  { media: media.length, videos: videos.length, duplicate_rows: dups, perceptual_matches: perceptual, fingerprinted: computed, fingerprint_s: fingerprintS, fingerprint_failed: failed,
+    frames_handed_over: handed.videos, frames_handed_mb: Math.round(handed.bytes / 1e6) });

@@ -33,6 +33,8 @@ test('the whole pipeline on the sample: no_face rows, tracks, embeddings, people
   // The extract log says where its time went: YuNet looked at every frame, SSD at some, the other nets ran.
   const extracted = JSON.parse(readFileSync(join(dir, 'data/logs/extract.json'), 'utf8'));
   // Every video's frames came from dedup's decode (frames/handoff.ts), and extract removed them after.
+  const deduped = JSON.parse(readFileSync(join(dir, 'data/logs/dedup.json'), 'utf8'));
+  assert.equal(deduped.frames_handed_over, deduped.fingerprinted, 'every media dedup decoded (duplicates too)');
   assert.equal(extracted.frames_from_dedup, extracted.decoded);
   assert.ok(!existsSync(join(dir, 'data/cache/frames')), 'no hand-off file is left');
   const nets = extracted.net_runs;

@@ -6,8 +6,8 @@ import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fingerprintVideo } from '../../pipeline/lib/fingerprint/index.ts';
-import { decodeFrameBatch, decodeFrames, fitLongSide, MediaError, probe } from '../../pipeline/lib/frames/index.ts';
-import { readFrameFile } from '../../pipeline/lib/frames/handoff.ts';
+import { decodeFrameBatch, decodeFrames, fitLongSide, MediaError, probe, type FrameSpec } from '../../pipeline/lib/frames/index.ts';
+import { handedOverFrames, readFrameFile } from '../../pipeline/lib/frames/handoff.ts';
 import { fixture, ledger, make, scratch, sheetOf, statusCounts } from './helpers.ts';
 
 const dir = scratch('media');
@@ -198,7 +198,7 @@ test('several videos through one ffmpeg (decodeFrameBatch): each stream gives wh
 test('a decode that also writes another sampling to a file (decodeFrameBatch copy): the same bytes as decoding each alone; no file when the decode fails', async () => {
   const grey = { fps: 4, width: 32, height: 48, pixFmt: 'gray' as const, refsOnly: true };
   const rgb = { fps: 1, width: 64, height: 112, pixFmt: 'rgb24' as const, maxFrames: 2, refsOnly: true };
-  const alone = async (path: string, spec: typeof grey | typeof rgb) => {
+  const alone = async (path: string, spec: FrameSpec) => {
     const out: Uint8Array[] = [];
     for await (const f of decodeFrames(path, spec)) out.push(f.data);
     return Buffer.concat(out);
@@ -218,6 +218,17 @@ test('a decode that also writes another sampling to a file (decodeFrameBatch cop
   }
   const alsoHandedOff = readFileSync(copies[0]);
   assert.deepEqual(await drain(readFrameFile(copies[0], rgb)), alsoHandedOff, 'readFrameFile gives the frames back');
+  // The fingerprint's output done first (its maxFrames reached) does not cut the copy short.
+  const rgbAll = { ...rgb, maxFrames: undefined };
+  const [early] = decodeFrameBatch([{ path: clip, spec: { ...grey, maxFrames: 1 }, copy: { spec: rgbAll, file: at('early.rgb') } }]);
+  assert.equal((await drain(early)).length, 32 * 48);
+  const whole = await alone(clip, rgbAll);
+  assert.ok(whole.length > alsoHandedOff.length);
+  assert.deepEqual(readFileSync(at('early.rgb')), whole);
+  // A hand-off file that fails (gone, or cut inside a frame) gives way to decoding, from where it stopped.
+  assert.deepEqual(await drain(handedOverFrames(at('gone.rgb'), clip, rgbAll)), whole);
+  writeFileSync(at('cut.rgb'), whole.subarray(0, 64 * 112 * 3 * 1.5));
+  assert.deepEqual(await drain(handedOverFrames(at('cut.rgb'), clip, rgbAll)), whole);
   // One video alone with a copy is decoded with its copy too; an input ffmpeg cannot open fails the batch: no copy is left.
   const [single] = decodeFrameBatch([{ path: clip, spec: grey, copy: { spec: rgb, file: at('single.rgb') } }]);
   await drain(single);

@@ -2,13 +2,13 @@
 // that affect detection), then quality gates and within-video tracks (cheap, never cached).
 import { rm } from 'node:fs/promises';
 import type { JsonCache } from '../cache/index.ts';
-import { rgbSpec } from '../frames/index.ts';
+import { rgbSpec, type Sampling } from '../frames/index.ts';
 import { extractSampling, handoffFile, holdsFrames } from '../frames/handoff.ts';
 import { linkTracks, type TrackOptions } from '../tracks/index.ts';
 import type { Params } from '../run/index.ts';
 import type { Row } from '../warehouse/index.ts';
 import { processVideos, type PoolOptions } from './pool.ts';
-import type { SamplingParams, VideoJob } from './video.ts';
+import type { VideoJob } from './video.ts';
 import type { DetectOptions } from './detect.ts';
 import { ENGINE_VERSION, type EngineName, type NetUse } from './engine.ts';
 
@@ -58,7 +58,7 @@ export function extractJob(p: Params): ExtractJob {
   };
 }
 
-export interface ExtractJob { engine: EngineName; engineVersion: number; sampling: SamplingParams; detect: DetectOptions; cropPx: number }
+export interface ExtractJob { engine: EngineName; engineVersion: number; sampling: Sampling; detect: DetectOptions; cropPx: number }
 
 /** One video's work for the face pool; `known` is what ingest's probe measured (the displayed size,
  *  rotation applied), when the videos table has it. */

@@ -22,6 +22,6 @@ export type { Box, Point, PoseEstimate, RawImage } from './quality.ts';
 export { faceCrop, alignedPixels, fitSimilarity, alignTemplate, plainCropRegion, ARCFACE_112 } from './crop.ts';
 export type { CropOptions, Similarity } from './crop.ts';
 export { processVideo } from './video.ts';
-export type { SamplingParams, VideoJob, VideoFaces, FrameFaces, FaceInFrame, ProgressFn } from './video.ts';
+export type { VideoJob, VideoFaces, FrameFaces, FaceInFrame, ProgressFn } from './video.ts';
 export { FacePool, processVideos } from './pool.ts';
 export type { PoolOptions, VideoOutcome } from './pool.ts';

@@ -1,6 +1,7 @@
 // A pool of worker threads, each with its own single-threaded face engine (one onnxruntime thread, or
 // one WASM backend: WASM threads don't work in Node), so parallelism is one engine per worker. The unit of
-// work is a whole video: a worker takes a few at a time, decodes them with one ffmpeg and returns each
+// work is a whole video: a worker takes a few at a time, decodes them with one ffmpeg (or reads the frames
+// an earlier decode left on file, frames/handoff.ts) and returns each
 // video's detections per frame (a worker that dies fails the videos it held). Results don't depend on
 // which worker ran a video or how many workers there are.
 import { Worker } from 'node:worker_threads';

@@ -4,17 +4,14 @@
 // on each, optionally cut crops.
 // The pool runs this inside worker threads; it also runs on its own (tests, one-off scripts).
 import { decodeFrames, probe, rgbSpec, type Frame, type FrameSpec, type Sampling } from '../frames/index.ts';
-import { readFrameFile } from '../frames/handoff.ts';
+import { handedOverFrames } from '../frames/handoff.ts';
 import { faceCrop, type CropOptions } from './crop.ts';
 import { detectFaces, detectOptions, type DetectOptions, type DetectedFace } from './detect.ts';
 import type { Detection, FaceEngine, NetUse } from './engine.ts';
 
-/** How a video is sampled (frames/Sampling). */
-export type SamplingParams = Sampling;
-
 export interface VideoJob {
   path: string;
-  sampling: SamplingParams;
+  sampling: Sampling;
   detect?: DetectOptions;
   /** Cut a JPEG crop of every face (in `crop`); off when absent or false. */
   crops?: CropOptions | false;
@@ -91,7 +88,7 @@ export async function processVideo(engine: FaceEngine, job: VideoJob, onProgress
     frames.push({ index: f.index, tS: f.tS, faces });
     onProgress?.({ frame: f.index, tS: f.tS, faces: faces.length, durationS: info.durationS });
   };
-  for await (const f of source?.frames ?? (job.framesFile ? readFrameFile(job.framesFile, spec) : decodeFrames(job.path, spec))) {
+  for await (const f of source?.frames ?? (job.framesFile ? handedOverFrames(job.framesFile, job.path, spec) : decodeFrames(job.path, spec))) {
     waitMs += performance.now() - tWait;
     if (around) {
       const td = performance.now();

@@ -5,7 +5,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadEngine, type EngineOptions } from './engine.ts';
 import { decodeFrameBatch, type Frame } from '../frames/index.ts';
-import { readFrameFile } from '../frames/handoff.ts';
 import { processVideo, sampling, type VideoFaces, type VideoJob } from './video.ts';
 
 export type WorkerInit = EngineOptions;
@@ -68,13 +67,13 @@ async function runJobs(jobs: { id: number; job: VideoJob }[]): Promise<void> {
     const plan = planned[k];
     const group = groups.find((g) => g[0].id === id);
     if (group) decodeFrameBatch(group.map((g) => ({ path: g.job.path, spec: g.plan.spec }))).forEach((s, n) => streams.set(group[n].id, s));
-    await runJob(id, () => plan instanceof Error ? Promise.reject(plan)
-      : processWith(job, id, { ...plan, frames: streams.get(id) ?? readFrameFile(job.framesFile!, plan.spec) }));
+    const frames = streams.get(id); // none: the job's frames are on file (processVideo reads them)
+    await runJob(id, () => plan instanceof Error ? Promise.reject(plan) : processWith(job, id, frames && { ...plan, frames }));
     streams.delete(id);
   }
 }
 
-async function processWith(job: VideoJob, id: number, source: Parameters<typeof processVideo>[3]): Promise<VideoFaces> {
+async function processWith(job: VideoJob, id: number, source?: Parameters<typeof processVideo>[3]): Promise<VideoFaces> {
   const engine = await loadEngine(init);
   return processVideo(engine, job, (p) => send({ type: 'progress', id, ...p }), source);
 }

@@ -3,11 +3,12 @@
 // `copy`) to a file here, named by the media's content hash and the sampling. Extract reads a video's
 // frames from its file instead of decoding the video again, and removes the file once it has used it.
 // The files are a hand-off, not a cache: raw RGB is ≈ 0.7 MB a frame, so dedup writes them only up to
-// a budget (params dedup.extract_frames_mb) and extract clears the folder when it ends.
+// a budget (params dedup.extract_frames_mb), clears what an earlier run left when it starts, and
+// extract clears the folder when it ends. Local runs only: distributed units decode for themselves.
 import { createHash } from 'node:crypto';
-import { open, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { channelsOf, rgbSpec, type Frame, type FrameCopy, type FrameSpec, type Sampling } from './index.ts';
+import { channelsOf, decodeFrames, rgbSpec, type Frame, type FrameCopy, type FrameSpec, type Sampling } from './index.ts';
 
 export const FRAMES_HANDOFF = 'data/cache/frames';
 
@@ -46,6 +47,22 @@ export async function holdsFrames(file: string, spec: FrameSpec): Promise<boolea
   return size > 0 && size % frameBytes(spec) === 0;
 }
 
+/**
+ * The frames of the video at `path` that `spec` samples, read from `file` (an earlier decode's, holding
+ * exactly these frames); should the file fail (gone, cut inside a frame), the rest come from decoding.
+ */
+export async function* handedOverFrames(file: string, path: string, spec: FrameSpec): AsyncGenerator<Frame> {
+  let given = 0;
+  try {
+    for await (const frame of readFrameFile(file, spec)) { given++; yield frame; }
+    return;
+  } catch (e) {
+    process.stderr.write(`frames of ${path} from ${file}: ${(e as Error).message}; decoding the rest\n`);
+  }
+  let n = 0;
+  for await (const frame of decodeFrames(path, spec)) if (n++ >= given) yield frame;
+}
+
 /** The frames in `file`, as decodeFrames would yield them for `spec`. */
 export async function* readFrameFile(file: string, spec: FrameSpec): AsyncGenerator<Frame> {
   const bytes = frameBytes(spec);
@@ -66,3 +83,20 @@ export async function* readFrameFile(file: string, spec: FrameSpec): AsyncGenera
 
 /** Removes every hand-off file (extract's end: what was not used is not kept). */
 export const clearHandoff = (dir = FRAMES_HANDOFF) => rm(dir, { recursive: true, force: true });
+
+/**
+ * Dedup's start: files an earlier run left are removed (extract did not run after it, or dedup runs
+ * again: they would only add to the budget), and the planner for this run's decodes is returned.
+ */
+export async function startHandoff(sampling: Sampling, budgetBytes: number, dir = FRAMES_HANDOFF) {
+  await clearHandoff(dir);
+  await mkdir(dir, { recursive: true });
+  return handoffPlanner(sampling, budgetBytes, dir);
+}
+
+/** The videos and bytes waiting for extract. */
+export async function handedOver(dir = FRAMES_HANDOFF): Promise<{ videos: number; bytes: number }> {
+  const files = await readdir(dir).catch(() => [] as string[]);
+  const sizes = await Promise.all(files.map((f) => stat(join(dir, f)).then((s) => s.size, () => 0)));
+  return { videos: files.length, bytes: sizes.reduce((a, b) => a + b, 0) };
+}

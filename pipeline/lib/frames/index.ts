@@ -1,5 +1,6 @@
 // Video decoding through ffmpeg/ffprobe (Debian packages) as plain child processes.
-// No shell is involved and no temporary image files: frames arrive as raw pixels on a pipe.
+// No shell is involved and no temporary image files: frames arrive as raw pixels on a pipe (or, as a
+// second sampling of one decode, in a raw file ffmpeg writes: FrameCopy, frames/handoff.ts).
 import { spawn } from 'node:child_process';
 import { rename, rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -280,7 +281,9 @@ export async function* decodeFrames(path: string, spec: FrameSpec): AsyncGenerat
  * Each returned stream yields what decodeFrames would for its video. ffmpeg writes the outputs side by
  * side, so every pipe is read as data comes and frames wait in memory until their stream is read (at
  * most maxFrames a video). When the process fails, a video is decoded again on its own: its stream goes
- * on from the frames it already gave, or ends with that video's own error.
+ * on from the frames it already gave, or ends with that video's own error. A video's `copy` is written
+ * by the same process (FrameCopy); its stream ends once the copy is in place, or removed when the
+ * process failed (a video decoded again on its own writes none).
  */
 export function decodeFrameBatch(videos: { path: string; spec: FrameSpec; copy?: FrameCopy }[]): AsyncGenerator<Frame>[] {
   const copies = videos.map((v) => (v.copy && sameInput(v.spec, v.copy.spec) ? { ...v.copy, tmp: `${v.copy.file}.tmp-${process.pid}-${++copyFiles}` } : null));
