@@ -6,7 +6,7 @@
 // a budget (params dedup.extract_frames_mb), clears what an earlier run left when it starts, and
 // extract clears the folder when it ends. Local runs only: distributed units decode for themselves.
 import { createHash } from 'node:crypto';
-import { mkdir, open, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, rm, stat, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import { channelsOf, decodeFrames, rgbSpec, type Frame, type FrameCopy, type FrameSpec, type Sampling } from './index.ts';
 
@@ -86,12 +86,14 @@ export const clearHandoff = (dir = FRAMES_HANDOFF) => rm(dir, { recursive: true,
 
 /**
  * Dedup's start: files an earlier run left are removed (extract did not run after it, or dedup runs
- * again: they would only add to the budget), and the planner for this run's decodes is returned.
+ * again: they would only add to the budget), and the planner for this run's decodes is returned. The
+ * budget is at most half the disk's free space: a full disk would fail the decodes that write copies.
  */
 export async function startHandoff(sampling: Sampling, budgetBytes: number, dir = FRAMES_HANDOFF) {
   await clearHandoff(dir);
   await mkdir(dir, { recursive: true });
-  return handoffPlanner(sampling, budgetBytes, dir);
+  const disk = await statfs(dir);
+  return handoffPlanner(sampling, Math.min(budgetBytes, (disk.bavail * disk.bsize) / 2), dir);
 }
 
 /** The videos and bytes waiting for extract. */
