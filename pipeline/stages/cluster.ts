@@ -10,7 +10,7 @@ import { CORRECTIONS_FILE, CorrectionError, readCorrections } from '../lib/corre
 import { outcome } from '../lib/corrections/outcome.ts';
 import { correctionsSchema, personNamesSchema } from '../lib/corrections/schema.ts';
 import { appearancesSchema, influencersSchema, trackPeopleSchema, tracksSchema } from '../lib/faces/schema.ts';
-import { assignIds, loadRegistry, REGISTRY_FILE, type Registry } from '../lib/registry/index.ts';
+import { assignIds, loadRegistry, REGISTRY_FILE, runsAfter, type Registry } from '../lib/registry/index.ts';
 import { registryEventsSchema } from '../lib/registry/schema.ts';
 import { loadParams, summarise } from '../lib/run/index.ts';
 import { parquetPath, readTable, writeTable } from '../lib/warehouse/index.ts';
@@ -54,7 +54,7 @@ const done = outcome(corrections, k.missing, prev, assigned.registry, personOf, 
 const applied = corrections.filter((x) => !done.stale.includes(x)).map((x) => x.text);
 const registry: Registry = {
   ...assigned.registry, events: [...prev.events, ...done.events], corrections: applied,
-  runs: done.events.length || prev.runs === 0 ? prev.runs + 1 : prev.runs,
+  runs: runsAfter(prev, done.events),
 };
 const { influencers, appearances, trackPeople } = peopleTables(tracks, personOf, rule);
 

@@ -3,7 +3,7 @@
 // next run will change.
 import { isMap, isSeq, parseDocument, type Document } from 'yaml';
 import type { Registry } from '../registry/index.ts';
-import { checkContradictions, currentId, resolveConstraints } from './constraints.ts';
+import { currentId, resolveConstraints } from './constraints.ts';
 import { CorrectionError, isPerson, parseCorrections, type Correction } from './file.ts';
 
 export type Edit =
@@ -47,9 +47,8 @@ export function applyEdit(src: string, edit: Edit): string {
  */
 export function validate(src: string, before: string, registry: Registry, file: string): string[] {
   const cs = parseCorrections(src, file);
-  checkContradictions(cs, undefined, file);
   const known = new Set(registry.people.flatMap((p) => p.track_ids));
-  resolveConstraints(cs, registry, known, file);
+  resolveConstraints(cs, registry, known, file); // checks contradictions, by name and by the tracks names stand for
   const old = new Set(parseCorrections(before, file).map((c) => c.text));
   const fresh = cs.filter((c) => !old.has(c.text));
   for (const c of fresh) for (const r of [...(c.owner ? [c.owner] : []), ...c.refs]) {

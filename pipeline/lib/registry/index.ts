@@ -40,6 +40,9 @@ export interface Cluster { track_ids: string[]; vectors: number[][] }
 
 const idOf = (n: number) => `inf-${String(n).padStart(4, '0')}`;
 
+/** The registry's run count after a run that recorded `events`: runs counts the runs that changed it (the first always does). */
+export const runsAfter = (prev: Registry, events: readonly unknown[]) => (events.length > 0 || prev.runs === 0 ? prev.runs + 1 : prev.runs);
+
 /**
  * Assigns an influencer ID to every cluster and returns the next registry. `survivors` (the first ID of
  * each analyst merge) keep their ID over a larger overlap of another previous person.
@@ -115,11 +118,10 @@ export function assignIds(prev: Registry, clusters: Cluster[], matchThreshold: n
     if (i >= 0) people[i] = entry; else people.push(entry);
   });
   people.sort((a, b) => a.influencer_id.localeCompare(b.influencer_id));
-  const changed = events.length > 0 || prev.runs === 0;
   return {
     ids: ids as string[],
-    // A run that changes nothing leaves the registry as it was (runs counts runs that changed it).
-    registry: { ...prev, version: 1, next_number: next, runs: changed ? run : prev.runs, people, events: [...prev.events, ...events] },
+    // A run that changes nothing leaves the registry as it was.
+    registry: { ...prev, version: 1, next_number: next, runs: runsAfter(prev, events), people, events: [...prev.events, ...events] },
     events,
   };
 }
