@@ -227,6 +227,9 @@ export function namesOf(s: Pick<Snapshot, 'names'>): Record<string, string> {
   return Object.fromEntries((s.names ?? []).filter((n) => n.name).map((n) => [n.influencer_id, n.name as string]));
 }
 
+/** The run's per-person stats, each with the analyst's name (people.yaml) or null. */
+export const namedStats = (s: Pick<Snapshot, 'stats' | 'names'>, names = namesOf(s)) => s.stats.map((r) => ({ ...r, name: names[r.influencer_id] ?? null }));
+
 /** "Priya S. (inf-0004)": the name with the ID beside it; the ID alone when unnamed. */
 export const withName = (names: Record<string, string>, id: string) => (names[id] ? `${names[id]} (${id})` : id);
 
