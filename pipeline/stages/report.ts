@@ -10,7 +10,7 @@ import { contactSheet } from '../lib/report/contact-sheet.ts';
 import { writeExports } from '../lib/report/exports.ts';
 import { renderHtml } from '../lib/report/html.ts';
 import { thumbnails } from '../lib/report/images.ts';
-import { printPdf } from '../lib/report/pdf.ts';
+import { launchChromium, printPdf } from '../lib/report/pdf.ts';
 import { reportParams, runInfo } from '../lib/report/run-info.ts';
 import { loadTables, TABLES } from '../lib/report/tables.ts';
 import { vendorScripts } from '../lib/report/vendor.ts';
@@ -28,6 +28,9 @@ const params: Params = Object.assign({}, ...SHOWN.map((s) => {
 const rp = reportParams(params.report);
 params.report = rp;
 const clock = performance.now();
+// Chromium starts while the tables load and the HTML is built (its launch runs on the other core).
+const browser = rp.pdf ? launchChromium(rp.chromium) : undefined;
+browser?.catch(() => {}); // a failed launch is thrown where the PDF is printed
 const lap = (() => { let t = clock; return () => { const d = (performance.now() - t) / 1000; t = performance.now(); return d; }; })();
 
 const tables = await loadTables();
@@ -69,7 +72,7 @@ const exported = await writeExports(model, { xlsx: OUT.xlsx, csv: OUT.csv }, { t
 const tExports = lap();
 
 let pdf = { pages: 0, blocked: [] as string[], consoleErrors: [] as string[] };
-if (rp.pdf) pdf = await printPdf(OUT.html, OUT.pdf, { chromium: rp.chromium, title: rp.title });
+if (browser) pdf = await printPdf(OUT.html, OUT.pdf, { browser, title: rp.title });
 const tPdf = lap();
 for (const u of pdf.blocked) process.stderr.write(`report: blocked a network request while printing: ${u}\n`);
 for (const e of pdf.consoleErrors) process.stderr.write(`report: browser console error: ${e}\n`);

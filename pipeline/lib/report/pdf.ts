@@ -25,9 +25,10 @@ export const countPages = (pdf: Buffer) => (pdf.toString('latin1').match(/\/Type
 /**
  * Opens the report from disk, waits until every chart is drawn, opens collapsed sections, and prints
  * A4 with page numbers in the footer. Chart failures or console errors do not stop the print; they are returned.
+ * `browser`: one the caller started launching earlier (launchChromium); it is closed here as well.
  */
-export async function printPdf(htmlPath: string, pdfPath: string, opts: { chromium?: string; title?: string; timeoutMs?: number } = {}): Promise<PrintResult> {
-  const browser = await launchChromium(opts.chromium);
+export async function printPdf(htmlPath: string, pdfPath: string, opts: { chromium?: string; title?: string; timeoutMs?: number; browser?: Promise<Browser> } = {}): Promise<PrintResult> {
+  const browser = await (opts.browser ?? launchChromium(opts.chromium));
   const blocked: string[] = [];
   const consoleErrors: string[] = [];
   try {
