@@ -2,7 +2,7 @@
 // the real extract stage, both with the frames dedup's decode hands over (as the pipeline runs) and
 // decoding itself; dedup's cost with and without writing those frames; ffmpeg decoding alone (the floor).
 // Usage: ./run bench faces [--engine onnx|faceapi] [--detector yunet|ssd|tiny] [--close-ups true|false]  (defaults: params.yaml)
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -10,7 +10,6 @@ import { extractJob, videoJob, type VideoInput } from '../pipeline/lib/faces/ext
 import { VIDEOS_PER_WORKER_BATCH } from '../pipeline/lib/faces/pool.ts';
 import { sampling } from '../pipeline/lib/faces/video.ts';
 import { decodeFrameBatch } from '../pipeline/lib/frames/index.ts';
-import { FRAMES_HANDOFF } from '../pipeline/lib/frames/handoff.ts';
 import { mapLimit } from '../pipeline/lib/run/index.ts';
 import { readTable } from '../pipeline/lib/warehouse/index.ts';
 import { stringify } from 'yaml';
@@ -35,7 +34,7 @@ writeFileSync(join(dir, 'params-no-handoff.yaml'), stringify({ ...params, dedup:
 const dedupAloneS = timed('dedup', { PARAMS_FILE: join(dir, 'params-no-handoff.yaml') });
 rmSync(join(dir, 'data/cache/dedup'), { recursive: true });
 const dedupS = timed('dedup');
-const handedMb = readdirSync(join(dir, FRAMES_HANDOFF)).reduce((n, f) => n + statSync(join(dir, FRAMES_HANDOFF, f)).size, 0) / 1e6;
+const handedMb = JSON.parse(readFileSync(join(dir, 'data/logs/dedup.json'), 'utf8')).frames_handed_mb;
 const videos = await readTable<VideoInput>(join(dir, 'data/processed/videos.parquet'));
 console.log(`machine: ${cpus().length} × ${cpus()[0].model}; ${videos.length} distinct videos; ${params.faces.fps} frame/s, long side ${params.faces.long_side}, engine ${params.faces.engine}${params.faces.detector ? ` (${params.faces.detector})` : ''}${params.faces.close_ups ? ' + close-up pass' : ''}, ${params.faces.workers} workers`);
 

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, open, readdir, rm, stat, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
-import { channelsOf, decodeFrames, rgbSpec, type Frame, type FrameCopy, type FrameSpec, type Sampling } from './index.ts';
+import { channelsOf, decodeFramesAfter, frameBytes, rgbSpec, type Frame, type FrameCopy, type FrameSpec, type Sampling } from './index.ts';
 
 export const FRAMES_HANDOFF = 'data/cache/frames';
 
@@ -22,8 +22,6 @@ export function handoffFile(sha256: string, spec: FrameSpec, dir = FRAMES_HANDOF
   const key = createHash('sha256').update(JSON.stringify([fps, width, height, pixFmt, maxFrames ?? 0, startS ?? 0, !!refsOnly])).digest('hex').slice(0, 16);
   return join(dir, `${sha256}-${key}.${pixFmt}`);
 }
-
-const frameBytes = (spec: FrameSpec) => spec.width * spec.height * channelsOf(spec);
 
 /**
  * What a decode should also write for extract (decodeFrameBatch's `copy`): the frames `sampling` takes of a
@@ -59,8 +57,7 @@ export async function* handedOverFrames(file: string, path: string, spec: FrameS
   } catch (e) {
     process.stderr.write(`frames of ${path} from ${file}: ${(e as Error).message}; decoding the rest\n`);
   }
-  let n = 0;
-  for await (const frame of decodeFrames(path, spec)) if (n++ >= given) yield frame;
+  yield* decodeFramesAfter(path, spec, given);
 }
 
 /** The frames in `file`, as decodeFrames would yield them for `spec`. */

@@ -181,6 +181,9 @@ export function rgbSpec(s: Sampling, width: number, height: number): FrameSpec {
 /** Bytes per pixel of a sampling's frames. */
 export const channelsOf = (spec: FrameSpec) => (spec.pixFmt === 'rgb24' ? 3 : 1);
 
+/** Bytes of one of a sampling's frames. */
+export const frameBytes = (spec: FrameSpec) => spec.width * spec.height * channelsOf(spec);
+
 /** Output size with the given long side, keeping aspect ratio, even dimensions (never upscales). */
 export function fitLongSide(width: number, height: number, longSide: number): { width: number; height: number } {
   const scale = Math.min(1, longSide / Math.max(width, height));
@@ -223,21 +226,21 @@ let copyFiles = 0;
  *  (joining chunks as they came copied a frame's bytes once per chunk: gigabytes over a video set). */
 function frameCutter(spec: FrameSpec): (chunk: Buffer) => Frame[] {
   const channels = channelsOf(spec);
-  const frameBytes = spec.width * spec.height * channels;
-  let data = new Uint8Array(frameBytes);
+  const bytes = frameBytes(spec);
+  let data = new Uint8Array(bytes);
   let filled = 0;
   let index = 0;
   return (chunk) => {
     const frames: Frame[] = [];
     for (let off = 0; off < chunk.length;) {
-      const n = Math.min(frameBytes - filled, chunk.length - off);
+      const n = Math.min(bytes - filled, chunk.length - off);
       chunk.copy(data, filled, off, off + n);
       filled += n;
       off += n;
-      if (filled < frameBytes) continue;
+      if (filled < bytes) continue;
       frames.push({ index, tS: (spec.startS ?? 0) + index / spec.fps, width: spec.width, height: spec.height, channels, data });
       index++;
-      data = new Uint8Array(frameBytes);
+      data = new Uint8Array(bytes);
       filled = 0;
     }
     return frames;
@@ -273,6 +276,12 @@ export async function* decodeFrames(path: string, spec: FrameSpec): AsyncGenerat
     clearTimeout(timer);
     if (child.exitCode === null) child.kill('SIGKILL');
   }
+}
+
+/** The frames decodeFrames gives of a video after its first `given` (a source that failed part-way, decoded again). */
+export async function* decodeFramesAfter(path: string, spec: FrameSpec, given: number): AsyncGenerator<Frame> {
+  let n = 0;
+  for await (const frame of decodeFrames(path, spec)) if (n++ >= given) yield frame;
 }
 
 /**
@@ -345,9 +354,8 @@ export function decodeFrameBatch(videos: { path: string; spec: FrameSpec; copy?:
       s.drop(); // read to its end, or left early by its reader
     }
     if (!(await failed)) return;
-    let n = 0;
     try {
-      for await (const frame of decodeFrames(v.path, v.spec)) if (n++ >= given) yield frame;
+      yield* decodeFramesAfter(v.path, v.spec, given);
     } catch (e) {
       if (given === 0) throw e;
     }
